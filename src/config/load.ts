@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import type { ZodError } from 'zod';
+
+import { compileConfig } from './compile.js';
+import { ConfigError } from './errors.js';
+import { configSchema, defaultsSchema, tenantSchema } from './schema.js';
+import type { RawTenant } from './schema.js';
+import type { CompiledConfig } from './types.js';
+import type { ConfigPath, ConfigProblem } from './yaml-source.js';
+import { YamlSource } from './yaml-source.js';
+
+export const DEFAULT_CONFIG_PATH = 'config/mail-ingest.yaml';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** `--config PATH`, else `MAIL_INGEST_CONFIG`, else config/mail-ingest.yaml (SPEC §2). */
+export function resolveConfigPath(flag: string | undefined, env: Env = process.env): string {
+  return flag ?? env.MAIL_INGEST_CONFIG ?? DEFAULT_CONFIG_PATH;
+}
+
+/** Loads, validates and compiles the config file; throws ConfigError listing every problem. */
+export function loadConfig(file: string, env: Env = process.env): CompiledConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError([{ file, line: 1, col: 1, message: `cannot read config file (${reason})` }]);
+  }
+  return loadConfigText(text, file, env);
+}
+
+export function loadConfigText(text: string, file: string, env: Env = process.env): CompiledConfig {
+  const source = new YamlSource(file, text);
+  if (source.problems.length > 0) throw new ConfigError(source.problems);
+  source.interpolate(env);
+  const raw = source.toJS() ?? {};
+
+  const problems: ConfigProblem[] = [...source.problems];
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) problems.push(...zodProblems(source, parsed.error, []));
+
+  // Tenants are checked after `defaults` is merged under each, so that a required key may come
+  // from either place; a problem is reported where the offending value is written.
+  const rawDefaults = isRecord(raw) && isRecord(raw.defaults) ? raw.defaults : {};
+  const defaultsOk = defaultsSchema.safeParse(rawDefaults).success;
+  const rawTenants = isRecord(raw) && isRecord(raw.tenants) ? raw.tenants : {};
+  const mergedTenants: Record<string, RawTenant> = {};
+  for (const [id, tenant] of Object.entries(rawTenants)) {
+    const merged = defaultsOk ? deepMerge(rawDefaults, tenant) : tenant;
+    const result = tenantSchema.safeParse(merged ?? {});
+    if (result.success) mergedTenants[id] = result.data;
+    else problems.push(...zodProblems(source, result.error, ['tenants', id]));
+  }
+  if (isRecord(raw) && raw.tenants !== undefined && Object.keys(rawTenants).length === 0) {
+    problems.push(source.problem(['tenants'], 'at least one tenant is required'));
+  }
+  if (isRecord(raw) && raw.tenants === undefined) problems.push(source.problem([], 'tenants: at least one tenant is required'));
+
+  if (problems.length === 0 && parsed.success) {
+    const compiled = compileConfig(parsed.data, mergedTenants, source, path.dirname(path.resolve(file)));
+    if (compiled.ok) return compiled.config;
+    problems.push(...compiled.problems);
+  }
+  throw new ConfigError(sortProblems(problems));
+}
+
+function zodProblems(source: YamlSource, error: ZodError, base: ConfigPath): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  for (const issue of error.issues) {
+    const issuePath = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    const where = tenantAwarePath(source, [...base, ...issuePath]);
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push(source.problem(where, `unknown key "${key}"${suggestion(key)}`, key));
+      continue;
+    }
+    const field = issuePath.length > 0 ? `${issuePath.join('.')}: ` : '';
+    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    out.push(source.problem(where, `${field}${message}`));
+  }
+  return out;
+}
+
+/** A tenant value may have come from `defaults`; report it where it is written. */
+function tenantAwarePath(source: YamlSource, p: ConfigPath): ConfigPath {
+  if (p[0] !== 'tenants' || p.length < 3 || source.has(p)) return p;
+  const inDefaults = ['defaults', ...p.slice(2)];
+  return source.has(inDefaults) ? inDefaults : p;
+}
+
+const KNOWN_TYPOS: Readonly<Record<string, string>> = { pass: 'password', username: 'user', server: 'host', ssl: 'tls' };
+function suggestion(key: string): string {
+  const hint = KNOWN_TYPOS[key.toLowerCase()];
+  return hint ? ` (did you mean "${hint}"?)` : '';
+}
+
+function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  return problems
+    .filter((p) => {
+      const k = `${p.line}:${p.col}:${p.message}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    })
+    .sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Maps are merged key by key; anything else in `over` replaces what is in `under`. */
+export function deepMerge(under: unknown, over: unknown): unknown {
+  if (!isRecord(under) || !isRecord(over)) return over === undefined || over === null ? under : over;
+  const out: Record<string, unknown> = { ...under };
+  for (const [key, value] of Object.entries(over)) out[key] = deepMerge(under[key], value);
+  return out;
+}
