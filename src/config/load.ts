@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import type { ZodError } from 'zod';
+import type { ZodError, ZodType } from 'zod';
 
 import { compileConfig } from './compile.js';
 import { ConfigError } from './errors.js';
@@ -39,32 +39,48 @@ export function loadConfigText(text: string, file: string, env: Env = process.en
   const raw = source.toJS() ?? {};
 
   const problems: ConfigProblem[] = [...source.problems];
-  const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) problems.push(...zodProblems(source, parsed.error, []));
+  const parsed = parseLeniently(configSchema, raw, source, [], problems);
 
   // Tenants are checked after `defaults` is merged under each, so that a required key may come
   // from either place; a problem is reported where the offending value is written.
   const rawDefaults = isRecord(raw) && isRecord(raw.defaults) ? raw.defaults : {};
   const defaultsOk = defaultsSchema.safeParse(rawDefaults).success;
   const rawTenants = isRecord(raw) && isRecord(raw.tenants) ? raw.tenants : {};
-  const mergedTenants: Record<string, RawTenant> = {};
+  const tenants: Record<string, RawTenant> = {};
   for (const [id, tenant] of Object.entries(rawTenants)) {
     const merged = defaultsOk ? deepMerge(rawDefaults, tenant) : tenant;
-    const result = tenantSchema.safeParse(merged ?? {});
-    if (result.success) mergedTenants[id] = result.data;
-    else problems.push(...zodProblems(source, result.error, ['tenants', id]));
+    const result = parseLeniently(tenantSchema, merged ?? {}, source, ['tenants', id], problems);
+    if (result !== null) tenants[id] = result;
   }
-  if (isRecord(raw) && raw.tenants !== undefined && Object.keys(rawTenants).length === 0) {
-    problems.push(source.problem(['tenants'], 'at least one tenant is required'));
+  if (isRecord(raw) && isRecord(raw.tenants) && Object.keys(rawTenants).length === 0) {
+    problems.push(source.problem(['tenants'], 'at least one tenant is required under tenants:'));
   }
-  if (isRecord(raw) && raw.tenants === undefined) problems.push(source.problem([], 'tenants: at least one tenant is required'));
 
-  if (problems.length === 0 && parsed.success) {
-    const compiled = compileConfig(parsed.data, mergedTenants, source, path.dirname(path.resolve(file)));
-    if (compiled.ok) return compiled.config;
-    problems.push(...compiled.problems);
-  }
+  // Compile whatever validated, so that one run reports every problem, not the first layer only.
+  const compiled = compileConfig(parsed ?? { tenants: {} }, tenants, source, path.dirname(path.resolve(file)));
+  if (!compiled.ok) problems.push(...compiled.problems);
+  if (problems.length === 0 && compiled.ok) return compiled.config;
   throw new ConfigError(sortProblems(problems));
+}
+
+/**
+ * Validates `value`; problems are collected. When the only obstacle is unknown keys, they are
+ * dropped and the rest is still returned, so later checks (compilation) can report their own
+ * problems in the same run.
+ */
+function parseLeniently<T>(schema: ZodType<T>, value: unknown, source: YamlSource, base: ConfigPath, problems: ConfigProblem[]): T | null {
+  const first = schema.safeParse(value);
+  if (first.success) return first.data;
+  problems.push(...zodProblems(source, first.error, base));
+  const pruned = structuredClone(value);
+  for (const issue of first.error.issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    let target: unknown = pruned;
+    for (const key of issue.path) target = isRecord(target) ? target[key as string] : undefined;
+    if (isRecord(target)) for (const key of issue.keys) delete target[key];
+  }
+  const second = schema.safeParse(pruned);
+  return second.success ? second.data : null;
 }
 
 function zodProblems(source: YamlSource, error: ZodError, base: ConfigPath): ConfigProblem[] {

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 
 import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
-import { ALIAS_PATTERN } from '../message/assistant-address.js';
 
 /**
  * The YAML file as operators write it (SPEC §3), after `${VAR}` interpolation and before

@@ -3,6 +3,16 @@ import type { Document, Node } from 'yaml';
 
 import { hasReference, interpolate } from './interpolate.js';
 
+/**
+ * An unquoted `${VAR}` takes the type its text would have had in YAML, so `port: ${IMAP_PORT}`
+ * is a number and `idle: ${USE_IDLE:-true}` a boolean, as operators expect.
+ */
+function plainScalar(text: string): string | number | boolean {
+  if (/^-?\d+$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
+  if (text === 'true' || text === 'false') return text === 'true';
+  return text;
+}
+
 /** One problem in the config file, located as `FILE:LINE:COL`. */
 export interface ConfigProblem {
   readonly file: string;
@@ -40,7 +50,7 @@ export class YamlSource {
         if (key === 'key' || typeof node.value !== 'string' || !hasReference(node.value)) return;
         const result = interpolate(node.value, env);
         if (result.ok) {
-          node.value = result.value;
+          node.value = node.type === 'PLAIN' ? plainScalar(result.value) : result.value;
         } else {
           for (const name of result.missing) {
             this.problems.push(this.#at(node.range?.[0] ?? 0, `environment variable ${name} is not set and has no default (write \${${name}:-default})`));
@@ -74,8 +84,9 @@ export class YamlSource {
       const prefix = path.slice(0, depth);
       const node: unknown = depth === 0 ? this.#doc.contents : this.#doc.getIn(prefix, true);
       if (!isNode(node)) continue;
-      // A missing key is reported at its parent's key, where the operator will add it.
-      if (depth < path.length && depth > 0) return this.#keyPos(prefix) ?? this.#pos((node as Node).range?.[0] ?? 0);
+      // A missing key, or a problem with a whole block, is reported at the block's key, where
+      // the operator will look; a bad scalar is reported at the value itself.
+      if (depth > 0 && (depth < path.length || !isScalar(node))) return this.#keyPos(prefix) ?? this.#pos((node as Node).range?.[0] ?? 0);
       return this.#pos(node.range?.[0] ?? 0);
     }
     return { line: 1, col: 1 };

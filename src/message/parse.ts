@@ -122,7 +122,7 @@ export async function parseMessage(raw: Buffer | Readable, limits: ParseLimits):
     inReplyTo: nonEmpty(parser.inReplyTo?.trim()),
     references: referencesOf(parser.references),
     date: dateOf(headers, warnings),
-    subject: stripControl(parser.subject ?? ''),
+    subject: cleanSubject(parser.subject ?? '', warnings),
     from: addressesOf(parser.from),
     to: addressesOf(parser.to),
     cc: addressesOf(parser.cc),
@@ -191,7 +191,7 @@ function isCalendar(contentType: string, filename: string | null): boolean {
 
 function contentTypeParams(value: unknown): Record<string, string | undefined> {
   if (typeof value === 'object' && value !== null && 'params' in value) {
-    const params = (value as { params: unknown }).params;
+    const params = value.params;
     if (typeof params === 'object' && params !== null) return params as Record<string, string | undefined>;
   }
   return {};
@@ -203,8 +203,12 @@ function charsetWarnings(parser: MailParser): string[] {
   const walk = (node: unknown): void => {
     if (typeof node !== 'object' || node === null) return;
     const n = node as { charset?: unknown; contentType?: unknown; children?: unknown };
-    if (typeof n.charset === 'string' && typeof n.contentType === 'string' && /^text\//i.test(n.contentType) && !knownCharset(n.charset)) {
-      out.push(`unknown charset "${n.charset}" in a ${n.contentType} part; decoded as UTF-8`);
+    if (typeof n.charset === 'string' && typeof n.contentType === 'string' && /^text\//i.test(n.contentType)) {
+      if (REFUSED_CHARSET.test(n.charset.trim())) {
+        out.push(`charset "${n.charset}" in a ${n.contentType} part is not decoded (UTF-7 can smuggle markup); read as UTF-8`);
+      } else if (!knownCharset(n.charset)) {
+        out.push(`unknown charset "${n.charset}" in a ${n.contentType} part; decoded as UTF-8`);
+      }
     }
     if (Array.isArray(n.children)) n.children.forEach(walk);
   };
@@ -213,7 +217,10 @@ function charsetWarnings(parser: MailParser): string[] {
   return [...new Set(out)];
 }
 
-const LIBMIME_EXTRA = /^(?:ks_c_5601-1987|iso-2022-jp(?:-\d)?|shift[-_]?jis|euc-?jp|utf-?7|unicode-1-1-utf-7)$/i;
+// Decoded by libmime although iconv-lite lacks them.
+const LIBMIME_EXTRA = /^(?:ks_c_5601-1987|iso-2022-jp(?:-\d)?|shift[-_]?jis|euc-?jp)$/i;
+// mailparser refuses these (as does this daemon): their text is read as UTF-8 instead.
+const REFUSED_CHARSET = /^(?:(?:cs)?unicode-?1-?1-?)?utf-?7(?:-?imap)?$/i;
 function knownCharset(charset: string): boolean {
   return LIBMIME_EXTRA.test(charset.trim()) || iconv.encodingExists(charset.trim().replace(/^(?:x-|cs)/i, ''));
 }
@@ -264,4 +271,10 @@ function nonEmpty(value: string | undefined | null): string | null {
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
 function stripControl(value: string): string {
   return value.replace(CONTROL, '');
+}
+
+function cleanSubject(subject: string, warnings: string[]): string {
+  const clean = stripControl(subject);
+  if (clean !== subject) warnings.push('control characters (e.g. NUL) removed from Subject');
+  return clean;
 }

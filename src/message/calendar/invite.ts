@@ -151,15 +151,15 @@ export function calAddress(value: unknown): string | null {
 }
 
 function param(prop: Property, name: string): string | null {
-  const value = prop.getParameter(name);
-  const first = Array.isArray(value) ? value[0] : value;
+  const value: unknown = prop.getParameter(name);
+  const first: unknown = Array.isArray(value) ? (value as unknown[])[0] : value;
   return typeof first === 'string' && first.trim() !== '' ? first.trim() : null;
 }
 
 function text(component: CalendarComponent, name: string): string | null {
   const value = component.getFirstPropertyValue(name);
   if (value === null || value === undefined) return null;
-  const s = typeof value === 'string' ? value : String(value as unknown as { toString(): string });
+  const s = typeof value === 'string' ? value : String(value);
   return s === '' ? null : s;
 }
 
