@@ -22,11 +22,15 @@ export function fallbackPayload(parts: PayloadParts, reason: string, alias: stri
   return { ...common(parts), workspace: null, alias, recipient, reason };
 }
 
-function common(parts: PayloadParts): Omit<EmailPayload, 'workspace' | 'alias' | 'recipient'> {
+/** Keys in SPEC §5 order, so that payloads read the same in every queue. */
+function common(parts: PayloadParts): EmailPayload {
   const p = parts.parsed;
   return {
     schema: PAYLOAD_SCHEMA,
     tenant: parts.tenant,
+    workspace: null,
+    alias: null,
+    recipient: null,
     source: parts.source,
     messageId: p?.messageId ?? null,
     inReplyTo: p?.inReplyTo ?? null,
