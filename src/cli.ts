@@ -3,7 +3,6 @@ import { Command, CommanderError } from 'commander';
 
 import { checkConfigCommand } from './cli/check-config.js';
 import { CliUsageError } from './cli/errors.js';
-import { inspectCommand } from './cli/inspect.js';
 import type { CliIo, ExitCode } from './cli/io.js';
 import { EXIT } from './cli/io.js';
 import { ConfigError, formatProblem } from './config/errors.js';
@@ -41,6 +40,8 @@ async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
     .option('-c, --config <path>', 'config file')
     .action(async (file: string, opts: { tenant?: string; config?: string }) => {
       const config = loadConfig(opts.config ?? configPath(), io.env);
+      // Loaded on demand: the pipeline (mailparser, ical.js) is most of the start-up time.
+      const { inspectCommand } = await import('./cli/inspect.js');
       exit = await inspectCommand(file, config, opts.tenant, io);
     });
 

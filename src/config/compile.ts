@@ -46,10 +46,12 @@ export function compileConfig(
   tenants: Readonly<Record<string, RawTenant>>,
   source: YamlSource,
   baseDir: string,
+  invalid: ReadonlySet<string> = new Set(),
 ): CompileResult {
   const problems: ConfigProblem[] = [];
   const ctx: Ctx = {
-    problem: (p, message) => problems.push(source.problem(locateTenantValue(source, p), message)),
+    problem: (p, message) => problems.push(source.problem(source.whereWritten(p), message)),
+    alreadyReported: (p) => invalid.has(p.join('\u0000')),
     baseDir,
   };
 
@@ -80,6 +82,8 @@ export function compileConfig(
 
 interface Ctx {
   problem(path: ConfigPath, message: string): void;
+  /** The value at `path` was invalid and has been reported already; don't call it missing. */
+  alreadyReported(path: ConfigPath): boolean;
   baseDir: string;
 }
 
@@ -209,8 +213,26 @@ function compileSender(s: NonNullable<RawConfig['sender']>, ctx: Ctx): SenderCon
   return { from: s.from, transport };
 }
 
+/** A Map that refuses changes once frozen: `Object.freeze` alone does not stop `set`. */
+class FrozenMap<K, V> extends Map<K, V> {
+  override set(key: K, value: V): this {
+    if (Object.isFrozen(this)) throw new TypeError('the compiled config is immutable');
+    return super.set(key, value);
+  }
+
+  override delete(key: K): boolean {
+    if (Object.isFrozen(this)) throw new TypeError('the compiled config is immutable');
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    if (Object.isFrozen(this)) throw new TypeError('the compiled config is immutable');
+    super.clear();
+  }
+}
+
 function compileWorkspaces(map: Readonly<Record<string, string>>, at: ConfigPath, ctx: Ctx): ReadonlyMap<string, string> {
-  const out = new Map<string, string>();
+  const out = new FrozenMap<string, string>();
   for (const [alias, workspace] of Object.entries(map)) {
     const normalized = alias.toLowerCase();
     if (!ALIAS_PATTERN.test(normalized)) {
@@ -264,7 +286,7 @@ function readSecret(
     ctx.problem([...at, name], `${name} is empty`);
     return null;
   }
-  if (required) ctx.problem(at, `${name} is missing (give ${name} or ${name}File)`);
+  if (required && !ctx.alreadyReported([...at, name])) ctx.problem(at, `${name} is missing (give ${name} or ${name}File)`);
   return null;
 }
 
@@ -278,12 +300,6 @@ function checkFile(file: string | undefined, at: ConfigPath, ctx: Ctx): string |
     ctx.problem(at, `cannot read ${resolved} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     return resolved;
   }
-}
-
-function locateTenantValue(source: YamlSource, p: ConfigPath): ConfigPath {
-  if (p[0] !== 'tenants' || p.length < 3 || source.has(p)) return p;
-  const inDefaults = ['defaults', ...p.slice(2)];
-  return source.has(inDefaults) ? inDefaults : p;
 }
 
 function deepFreeze<T>(value: T): T {

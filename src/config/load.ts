@@ -39,7 +39,8 @@ export function loadConfigText(text: string, file: string, env: Env = process.en
   const raw = source.toJS() ?? {};
 
   const problems: ConfigProblem[] = [...source.problems];
-  const parsed = parseLeniently(configSchema, raw, source, [], problems);
+  const pruned = new Set<string>();
+  const parsed = parseLeniently(configSchema, raw, source, [], problems, pruned);
 
   // Tenants are checked after `defaults` is merged under each, so that a required key may come
   // from either place; a problem is reported where the offending value is written.
@@ -49,7 +50,7 @@ export function loadConfigText(text: string, file: string, env: Env = process.en
   const tenants: Record<string, RawTenant> = {};
   for (const [id, tenant] of Object.entries(rawTenants)) {
     const merged = defaultsOk ? deepMerge(rawDefaults, tenant) : tenant;
-    const result = parseLeniently(tenantSchema, merged ?? {}, source, ['tenants', id], problems);
+    const result = parseLeniently(tenantSchema, merged ?? {}, source, ['tenants', id], problems, pruned);
     if (result !== null) tenants[id] = result;
   }
   if (isRecord(raw) && isRecord(raw.tenants) && Object.keys(rawTenants).length === 0) {
@@ -57,7 +58,7 @@ export function loadConfigText(text: string, file: string, env: Env = process.en
   }
 
   // Compile whatever validated, so that one run reports every problem, not the first layer only.
-  const compiled = compileConfig(parsed ?? { tenants: {} }, tenants, source, path.dirname(path.resolve(file)));
+  const compiled = compileConfig(parsed ?? { tenants: {} }, tenants, source, path.dirname(path.resolve(file)), pruned);
   if (!compiled.ok) problems.push(...compiled.problems);
   if (problems.length === 0 && compiled.ok) return compiled.config;
   throw new ConfigError(sortProblems(problems));
@@ -68,18 +69,34 @@ export function loadConfigText(text: string, file: string, env: Env = process.en
  * dropped and the rest is still returned, so later checks (compilation) can report their own
  * problems in the same run.
  */
-function parseLeniently<T>(schema: ZodType<T>, value: unknown, source: YamlSource, base: ConfigPath, problems: ConfigProblem[]): T | null {
+function parseLeniently<T>(
+  schema: ZodType<T>,
+  value: unknown,
+  source: YamlSource,
+  base: ConfigPath,
+  problems: ConfigProblem[],
+  pruned: Set<string>,
+): T | null {
   const first = schema.safeParse(value);
   if (first.success) return first.data;
   problems.push(...zodProblems(source, first.error, base));
-  const pruned = structuredClone(value);
+  // Drop what was reported (unknown keys, invalid values) and try again: if the rest is valid,
+  // compilation can still find the problems it alone can see, e.g. a missing password.
+  const copy = structuredClone(value);
   for (const issue of first.error.issues) {
-    if (issue.code !== 'unrecognized_keys') continue;
-    let target: unknown = pruned;
-    for (const key of issue.path) target = isRecord(target) ? target[key as string] : undefined;
-    if (isRecord(target)) for (const key of issue.keys) delete target[key];
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+    const parentPath = issue.code === 'unrecognized_keys' ? issue.path : issue.path.slice(0, -1);
+    const last = issue.path[issue.path.length - 1];
+    let target: unknown = copy;
+    for (const key of parentPath) target = isRecord(target) ? target[key as string] : undefined;
+    if (!isRecord(target)) continue;
+    for (const key of keys) delete target[key];
+    if (issue.code !== 'unrecognized_keys' && typeof last === 'string') {
+      delete target[last];
+      pruned.add(pathKey([...base, ...issue.path.map(String)]));
+    }
   }
-  const second = schema.safeParse(pruned);
+  const second = schema.safeParse(copy);
   return second.success ? second.data : null;
 }
 
@@ -87,23 +104,18 @@ function zodProblems(source: YamlSource, error: ZodError, base: ConfigPath): Con
   const out: ConfigProblem[] = [];
   for (const issue of error.issues) {
     const issuePath = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-    const where = tenantAwarePath(source, [...base, ...issuePath]);
+    const full = [...base, ...issuePath];
+    const where = source.whereWritten(full);
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) out.push(source.problem(where, `unknown key "${key}"${suggestion(key)}`, key));
       continue;
     }
     const field = issuePath.length > 0 ? `${issuePath.join('.')}: ` : '';
-    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    const missing = issue.code === 'invalid_type' && !source.has(where);
+    const message = missing ? 'is required' : issue.message;
     out.push(source.problem(where, `${field}${message}`));
   }
   return out;
-}
-
-/** A tenant value may have come from `defaults`; report it where it is written. */
-function tenantAwarePath(source: YamlSource, p: ConfigPath): ConfigPath {
-  if (p[0] !== 'tenants' || p.length < 3 || source.has(p)) return p;
-  const inDefaults = ['defaults', ...p.slice(2)];
-  return source.has(inDefaults) ? inDefaults : p;
 }
 
 const KNOWN_TYPOS: Readonly<Record<string, string>> = { pass: 'password', username: 'user', server: 'host', ssl: 'tls' };
@@ -112,11 +124,12 @@ function suggestion(key: string): string {
   return hint ? ` (did you mean "${hint}"?)` : '';
 }
 
+/** One problem per place: a value dropped as invalid must not also be reported as missing. */
 function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
   const seen = new Set<string>();
   return problems
     .filter((p) => {
-      const k = `${p.line}:${p.col}:${p.message}`;
+      const k = `${p.line}:${p.col}`;
       if (seen.has(k)) return false;
       seen.add(k);
       return true;
@@ -124,14 +137,28 @@ function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
     .sort((a, b) => a.line - b.line || a.col - b.col);
 }
 
+export function pathKey(p: ConfigPath): string {
+  return p.join('\u0000');
+}
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** A secret written either way counts as one setting: the tenant's form replaces the default's. */
+const SECRET_PAIRS: readonly (readonly [string, string])[] = [
+  ['password', 'passwordFile'],
+  ['apiKey', 'apiKeyFile'],
+];
 
 /** Maps are merged key by key; anything else in `over` replaces what is in `under`. */
 export function deepMerge(under: unknown, over: unknown): unknown {
   if (!isRecord(under) || !isRecord(over)) return over === undefined || over === null ? under : over;
   const out: Record<string, unknown> = { ...under };
+  for (const [a, b] of SECRET_PAIRS) {
+    if (a in over) delete out[b];
+    if (b in over) delete out[a];
+  }
   for (const [key, value] of Object.entries(over)) out[key] = deepMerge(under[key], value);
   return out;
 }

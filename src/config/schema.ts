@@ -17,6 +17,10 @@ const size = z
   .union([z.number().int().nonnegative(), z.string().regex(SIZE_PATTERN, 'expected a size such as 256KB, 50MB or bytes')])
   .meta({ description: 'Size: 256KB, 50MB (binary multiples), or a number of bytes.' });
 
+/** Fields whose `${VAR}` value is converted to a number / boolean after interpolation. */
+export const NUMBER_FIELDS: ReadonlySet<string> = new Set(['port', 'maxBodyChars']);
+export const BOOLEAN_FIELDS: ReadonlySet<string> = new Set(['allowInsecure', 'idle', 'pretty']);
+
 const hostname = z.string().min(1, 'must not be empty');
 const port = z.number().int().min(1).max(65535);
 
@@ -30,7 +34,7 @@ const policy = z
   .regex(/^(unrouted|drop|workspace:[A-Za-z0-9][A-Za-z0-9._-]*)$/, 'expected unrouted, drop or workspace:<id>');
 
 const secretFields = {
-  password: z.string().optional().meta({ description: 'Secret. Prefer ${VAR} or passwordFile.' }),
+  password: z.string({ error: 'must be a string (quote it in YAML)' }).optional().meta({ description: 'Secret. Prefer ${VAR} or passwordFile.' }),
   passwordFile: z.string().min(1).optional().meta({ description: 'File holding the password (container secret); one trailing newline is dropped.' }),
 };
 
@@ -56,7 +60,7 @@ export const smtpSchema = z.strictObject({
 });
 
 export const sendgridSchema = z.strictObject({
-  apiKey: z.string().optional(),
+  apiKey: z.string({ error: 'must be a string (quote it in YAML)' }).optional(),
   apiKeyFile: z.string().min(1).optional(),
   endpoint: z.url().optional().meta({ description: 'Base URL, default https://api.sendgrid.com; /v3/mail/send is appended.' }),
 });

@@ -2,14 +2,16 @@ import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, visit } fr
 import type { Document, Node } from 'yaml';
 
 import { hasReference, interpolate } from './interpolate.js';
+import { BOOLEAN_FIELDS, NUMBER_FIELDS } from './schema.js';
 
 /**
- * An unquoted `${VAR}` takes the type its text would have had in YAML, so `port: ${IMAP_PORT}`
- * is a number and `idle: ${USE_IDLE:-true}` a boolean, as operators expect.
+ * Interpolated text is a string, but `port: ${IMAP_PORT}` should be a number and
+ * `idle: ${USE_IDLE:-true}` a boolean, as they would be written literally. Only fields the schema
+ * declares as numbers or booleans are converted: a password of digits stays a string.
  */
-function plainScalar(text: string): string | number | boolean {
-  if (/^-?\d+$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
-  if (text === 'true' || text === 'false') return text === 'true';
+function typedValue(text: string, field: string | null): string | number | boolean {
+  if (field !== null && NUMBER_FIELDS.has(field) && /^\d+$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
+  if (field !== null && BOOLEAN_FIELDS.has(field) && (text === 'true' || text === 'false')) return text === 'true';
   return text;
 }
 
@@ -46,11 +48,13 @@ export class YamlSource {
   /** Replaces `${VAR}` references in every string value, in place; unset variables become problems. */
   interpolate(env: Readonly<Record<string, string | undefined>>): void {
     visit(this.#doc, {
-      Scalar: (key, node) => {
+      Scalar: (key, node, ancestors) => {
         if (key === 'key' || typeof node.value !== 'string' || !hasReference(node.value)) return;
         const result = interpolate(node.value, env);
         if (result.ok) {
-          node.value = node.type === 'PLAIN' ? plainScalar(result.value) : result.value;
+          const parent = ancestors[ancestors.length - 1];
+          const field = isPair(parent) && isScalar(parent.key) ? String(parent.key.value) : null;
+          node.value = typedValue(result.value, field);
         } else {
           for (const name of result.missing) {
             this.problems.push(this.#at(node.range?.[0] ?? 0, `environment variable ${name} is not set and has no default (write \${${name}:-default})`));
@@ -90,6 +94,16 @@ export class YamlSource {
       return this.#pos(node.range?.[0] ?? 0);
     }
     return { line: 1, col: 1 };
+  }
+
+  /**
+   * Where a tenant's value is written: a tenant inherits from `defaults`, so a value missing
+   * under the tenant but present in `defaults` is reported in `defaults`.
+   */
+  whereWritten(p: ConfigPath): ConfigPath {
+    if (p[0] !== 'tenants' || p.length < 3 || this.has(p)) return p;
+    const inDefaults = ['defaults', ...p.slice(2)];
+    return this.has(inDefaults) ? inDefaults : p;
   }
 
   problem(path: ConfigPath, message: string, keyName?: string): ConfigProblem {

@@ -25,7 +25,10 @@ describe('Secret', () => {
 
   it('prints as [redacted] through String() and template strings', () => {
     expect(String(secret)).toBe('[redacted]');
+    // Exactly what the lint rules forbid is what careless logging code would do:
+    // eslint-disable-next-line @typescript-eslint/restrict-template-expressions
     expect(`${secret}`).toBe('[redacted]');
+    // eslint-disable-next-line @typescript-eslint/restrict-plus-operands
     expect('pw=' + secret).toBe('pw=[redacted]');
   });
 
