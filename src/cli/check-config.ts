@@ -8,7 +8,9 @@ export function checkConfigCommand(configPath: string, io: CliIo): ExitCode {
   try {
     const config = loadConfig(configPath, io.env);
     const ids = config.tenants.map((t) => t.id).join(', ');
-    io.stdout(`${configPath}: ok (${config.tenants.length} tenant${config.tenants.length === 1 ? '' : 's'}: ${ids})\n`);
+    io.stdout(
+      `${configPath}: ok (${config.tenants.length} tenant${config.tenants.length === 1 ? '' : 's'}: ${ids})\n`,
+    );
     return EXIT.ok;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;

@@ -14,7 +14,12 @@ import { CliUsageError } from './errors.js';
  * `mail-ingest inspect FILE.eml`: runs the daemon's own pipeline offline and prints the routing
  * decision and the exact jobs (queue, name, id, data) it would enqueue. No IMAP, no Redis.
  */
-export async function inspectCommand(file: string, config: CompiledConfig, tenantId: string | undefined, io: CliIo): Promise<ExitCode> {
+export async function inspectCommand(
+  file: string,
+  config: CompiledConfig,
+  tenantId: string | undefined,
+  io: CliIo,
+): Promise<ExitCode> {
   const tenant = pickTenant(config, tenantId);
   let raw: Buffer;
   let mtime: Date;
@@ -40,7 +45,12 @@ export async function inspectCommand(file: string, config: CompiledConfig, tenan
   return EXIT.ok;
 }
 
-export function inspectReport(file: string, config: CompiledConfig, tenant: string, result: ProcessedMessage): Record<string, unknown> {
+export function inspectReport(
+  file: string,
+  config: CompiledConfig,
+  tenant: string,
+  result: ProcessedMessage,
+): Record<string, unknown> {
   return {
     file,
     tenant,
@@ -61,13 +71,19 @@ function pickTenant(config: CompiledConfig, id: string | undefined): TenantConfi
   const ingesting = config.tenants.filter((t) => t.assistant !== null);
   if (id !== undefined) {
     const found = config.tenants.find((t) => t.id === id);
-    if (!found) throw new CliUsageError(`no tenant "${id}" in ${config.sourcePath} (tenants: ${config.tenants.map((t) => t.id).join(', ')})`);
-    if (!found.assistant) throw new CliUsageError(`tenant "${id}" has no assistant mailbox, so it receives no mail to inspect`);
+    if (!found)
+      throw new CliUsageError(
+        `no tenant "${id}" in ${config.sourcePath} (tenants: ${config.tenants.map((t) => t.id).join(', ')})`,
+      );
+    if (!found.assistant)
+      throw new CliUsageError(`tenant "${id}" has no assistant mailbox, so it receives no mail to inspect`);
     return found;
   }
   const only = ingesting[0];
   if (ingesting.length === 1 && only) return only;
-  throw new CliUsageError(`${config.sourcePath} has ${ingesting.length} tenants with a mailbox; pass --tenant ID (one of: ${ingesting.map((t) => t.id).join(', ')})`);
+  throw new CliUsageError(
+    `${config.sourcePath} has ${ingesting.length} tenants with a mailbox; pass --tenant ID (one of: ${ingesting.map((t) => t.id).join(', ')})`,
+  );
 }
 
 export function asPipelineTenant(tenant: TenantConfig): PipelineTenant {

@@ -93,10 +93,14 @@ function compileTenant(id: string, t: RawTenant, ctx: Ctx): TenantConfig {
 
   let imap: ImapConfig | null = null;
   if (t.imap) {
-    if (!assistant) ctx.problem(at('imap'), 'imap needs an assistant mailbox (assistant.mailbox and assistant.domain)');
+    if (!assistant)
+      ctx.problem(at('imap'), 'imap needs an assistant mailbox (assistant.mailbox and assistant.domain)');
     imap = compileImap(t.imap, assistant, at('imap'), ctx);
   } else if (assistant) {
-    ctx.problem(at('assistant'), 'imap is required: a tenant with an assistant mailbox must say where to read it');
+    ctx.problem(
+      at('assistant'),
+      'imap is required: a tenant with an assistant mailbox must say where to read it',
+    );
   }
 
   if (t.smtp && t.sendgrid) ctx.problem(at('sendgrid'), 'give either smtp or sendgrid, not both');
@@ -125,7 +129,8 @@ function compileTenant(id: string, t: RawTenant, ctx: Ctx): TenantConfig {
     },
     limits: {
       maxMessageBytes: parseSize(t.limits?.maxMessageBytes ?? DEFAULTS.maxMessageBytes) ?? 0,
-      inlineAttachmentBytes: parseSize(t.limits?.inlineAttachmentBytes ?? DEFAULTS.inlineAttachmentBytes) ?? 0,
+      inlineAttachmentBytes:
+        parseSize(t.limits?.inlineAttachmentBytes ?? DEFAULTS.inlineAttachmentBytes) ?? 0,
       maxBodyChars: t.limits?.maxBodyChars ?? DEFAULTS.maxBodyChars,
     },
   };
@@ -140,7 +145,11 @@ function compileAssistant(a: NonNullable<RawTenant['assistant']>, at: ConfigPath
   const domains: string[] = [];
   for (const [i, d] of [a.domain, ...(a.extraDomains ?? [])].entries()) {
     const ascii = asciiDomain(d);
-    if (ascii === null) ctx.problem(i === 0 ? [...at, 'domain'] : [...at, 'extraDomains', i - 1], `"${d}" is not a valid domain`);
+    if (ascii === null)
+      ctx.problem(
+        i === 0 ? [...at, 'domain'] : [...at, 'extraDomains', i - 1],
+        `"${d}" is not a valid domain`,
+      );
     else if (!domains.includes(ascii)) domains.push(ascii);
   }
   const domain = domains[0] ?? a.domain.toLowerCase();
@@ -163,7 +172,10 @@ export function asciiDomain(domain: string): string | null {
 function compileImap(i: RawImap, assistant: AssistantConfig | null, at: ConfigPath, ctx: Ctx): ImapConfig {
   const tls = i.tls ?? 'implicit';
   if (tls === 'none' && i.allowInsecure !== true) {
-    ctx.problem([...at, 'tls'], 'tls: none sends the password in clear; set allowInsecure: true in this block to allow it');
+    ctx.problem(
+      [...at, 'tls'],
+      'tls: none sends the password in clear; set allowInsecure: true in this block to allow it',
+    );
   }
   const password = readSecret(i.password, i.passwordFile, 'password', at, ctx, true);
   return {
@@ -180,7 +192,10 @@ function compileImap(i: RawImap, assistant: AssistantConfig | null, at: ConfigPa
 function compileSmtp(s: RawSmtp, at: ConfigPath, ctx: Ctx, imap: ImapConfig | null): OutboundTransportConfig {
   const encryption = s.encryption ?? 'starttls';
   if (encryption === 'none' && s.allowInsecure !== true) {
-    ctx.problem([...at, 'encryption'], 'encryption: none sends mail and password in clear; set allowInsecure: true in this block to allow it');
+    ctx.problem(
+      [...at, 'encryption'],
+      'encryption: none sends mail and password in clear; set allowInsecure: true in this block to allow it',
+    );
   }
   // One mailbox password, as in the seed product: SMTP falls back to the IMAP credentials.
   const own = readSecret(s.password, s.passwordFile, 'password', at, ctx, false);
@@ -206,10 +221,15 @@ function compileSendgrid(s: RawSendgrid, at: ConfigPath, ctx: Ctx): OutboundTran
 
 function compileSender(s: NonNullable<RawConfig['sender']>, ctx: Ctx): SenderConfig {
   const at: ConfigPath = ['sender'];
-  if (!/<?[^\s<>@]+@[^\s<>@]+>?\s*$/.test(s.from)) ctx.problem([...at, 'from'], 'from must hold an address, e.g. "Casper <casper@assistant.example>"');
+  if (!/<?[^\s<>@]+@[^\s<>@]+>?\s*$/.test(s.from))
+    ctx.problem([...at, 'from'], 'from must hold an address, e.g. "Casper <casper@assistant.example>"');
   if (s.smtp && s.sendgrid) ctx.problem([...at, 'sendgrid'], 'give either smtp or sendgrid, not both');
   if (!s.smtp && !s.sendgrid) ctx.problem(at, 'sender needs smtp or sendgrid');
-  const transport = s.smtp ? compileSmtp(s.smtp, [...at, 'smtp'], ctx, null) : s.sendgrid ? compileSendgrid(s.sendgrid, [...at, 'sendgrid'], ctx) : null;
+  const transport = s.smtp
+    ? compileSmtp(s.smtp, [...at, 'smtp'], ctx, null)
+    : s.sendgrid
+      ? compileSendgrid(s.sendgrid, [...at, 'sendgrid'], ctx)
+      : null;
   return { from: s.from, transport };
 }
 
@@ -231,12 +251,19 @@ class FrozenMap<K, V> extends Map<K, V> {
   }
 }
 
-function compileWorkspaces(map: Readonly<Record<string, string>>, at: ConfigPath, ctx: Ctx): ReadonlyMap<string, string> {
+function compileWorkspaces(
+  map: Readonly<Record<string, string>>,
+  at: ConfigPath,
+  ctx: Ctx,
+): ReadonlyMap<string, string> {
   const out = new FrozenMap<string, string>();
   for (const [alias, workspace] of Object.entries(map)) {
     const normalized = alias.toLowerCase();
     if (!ALIAS_PATTERN.test(normalized)) {
-      ctx.problem([...at, alias], `alias "${alias}" does not match [a-z0-9][a-z0-9._-]{0,63}; mail to it could never route`);
+      ctx.problem(
+        [...at, alias],
+        `alias "${alias}" does not match [a-z0-9][a-z0-9._-]{0,63}; mail to it could never route`,
+      );
     } else if (out.has(normalized)) {
       ctx.problem([...at, alias], `alias "${alias}" is listed twice (aliases are case-insensitive)`);
     } else {
@@ -248,7 +275,8 @@ function compileWorkspaces(map: Readonly<Record<string, string>>, at: ConfigPath
 
 function compilePolicy(value: string): AliasPolicy {
   if (value === 'drop') return { action: 'drop' };
-  if (value.startsWith('workspace:')) return { action: 'workspace', workspace: value.slice('workspace:'.length) };
+  if (value.startsWith('workspace:'))
+    return { action: 'workspace', workspace: value.slice('workspace:'.length) };
   return { action: 'unrouted' };
 }
 
@@ -277,7 +305,10 @@ function readSecret(
       if (value === '') ctx.problem([...at, `${name}File`], `${name}File ${resolved} is empty`);
       return new Secret(value);
     } catch (err) {
-      ctx.problem([...at, `${name}File`], `cannot read ${name}File ${resolved} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      ctx.problem(
+        [...at, `${name}File`],
+        `cannot read ${name}File ${resolved} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
       return null;
     }
   }
@@ -286,7 +317,8 @@ function readSecret(
     ctx.problem([...at, name], `${name} is empty`);
     return null;
   }
-  if (required && !ctx.alreadyReported([...at, name])) ctx.problem(at, `${name} is missing (give ${name} or ${name}File)`);
+  if (required && !ctx.alreadyReported([...at, name]))
+    ctx.problem(at, `${name} is missing (give ${name} or ${name}File)`);
   return null;
 }
 

@@ -6,7 +6,10 @@ const REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 export type InterpolationResult = { ok: true; value: string } | { ok: false; missing: string[] };
 
-export function interpolate(text: string, env: Readonly<Record<string, string | undefined>>): InterpolationResult {
+export function interpolate(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+): InterpolationResult {
   const missing: string[] = [];
   const value = text.replace(REFERENCE, (whole, name: string | undefined, fallback: string | undefined) => {
     if (name === undefined) return '${';

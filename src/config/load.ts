@@ -58,7 +58,13 @@ export function loadConfigText(text: string, file: string, env: Env = process.en
   }
 
   // Compile whatever validated, so that one run reports every problem, not the first layer only.
-  const compiled = compileConfig(parsed ?? { tenants: {} }, tenants, source, path.dirname(path.resolve(file)), pruned);
+  const compiled = compileConfig(
+    parsed ?? { tenants: {} },
+    tenants,
+    source,
+    path.dirname(path.resolve(file)),
+    pruned,
+  );
   if (!compiled.ok) problems.push(...compiled.problems);
   if (problems.length === 0 && compiled.ok) return compiled.config;
   throw new ConfigError(sortProblems(problems));
@@ -107,7 +113,8 @@ function zodProblems(source: YamlSource, error: ZodError, base: ConfigPath): Con
     const full = [...base, ...issuePath];
     const where = source.whereWritten(full);
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push(source.problem(where, `unknown key "${key}"${suggestion(key)}`, key));
+      for (const key of issue.keys)
+        out.push(source.problem(where, `unknown key "${key}"${suggestion(key)}`, key));
       continue;
     }
     const field = issuePath.length > 0 ? `${issuePath.join('.')}: ` : '';
@@ -118,7 +125,12 @@ function zodProblems(source: YamlSource, error: ZodError, base: ConfigPath): Con
   return out;
 }
 
-const KNOWN_TYPOS: Readonly<Record<string, string>> = { pass: 'password', username: 'user', server: 'host', ssl: 'tls' };
+const KNOWN_TYPOS: Readonly<Record<string, string>> = {
+  pass: 'password',
+  username: 'user',
+  server: 'host',
+  ssl: 'tls',
+};
 function suggestion(key: string): string {
   const hint = KNOWN_TYPOS[key.toLowerCase()];
   return hint ? ` (did you mean "${hint}"?)` : '';

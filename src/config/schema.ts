@@ -10,11 +10,17 @@ import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
  */
 
 const duration = z
-  .union([z.number().int().nonnegative(), z.string().regex(DURATION_PATTERN, 'expected a duration such as 30s, 5m, 7d or milliseconds')])
+  .union([
+    z.number().int().nonnegative(),
+    z.string().regex(DURATION_PATTERN, 'expected a duration such as 30s, 5m, 7d or milliseconds'),
+  ])
   .meta({ description: 'Duration: 30s, 5m, 1h, 7d, or a number of milliseconds.' });
 
 const size = z
-  .union([z.number().int().nonnegative(), z.string().regex(SIZE_PATTERN, 'expected a size such as 256KB, 50MB or bytes')])
+  .union([
+    z.number().int().nonnegative(),
+    z.string().regex(SIZE_PATTERN, 'expected a size such as 256KB, 50MB or bytes'),
+  ])
   .meta({ description: 'Size: 256KB, 50MB (binary multiples), or a number of bytes.' });
 
 /** Fields whose `${VAR}` value is converted to a number / boolean after interpolation. */
@@ -28,22 +34,41 @@ export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
 /** Workspace ids end up in queue names and job ids: BullMQ reserves ':' and Redis keys dislike spaces. */
 export const WORKSPACE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-const workspaceId = z.string().regex(WORKSPACE_ID_PATTERN, 'a workspace id may hold letters, digits, ".", "_" and "-"');
+const workspaceId = z
+  .string()
+  .regex(WORKSPACE_ID_PATTERN, 'a workspace id may hold letters, digits, ".", "_" and "-"');
 const policy = z
   .string()
-  .regex(/^(unrouted|drop|workspace:[A-Za-z0-9][A-Za-z0-9._-]*)$/, 'expected unrouted, drop or workspace:<id>');
+  .regex(
+    /^(unrouted|drop|workspace:[A-Za-z0-9][A-Za-z0-9._-]*)$/,
+    'expected unrouted, drop or workspace:<id>',
+  );
 
 const secretFields = {
-  password: z.string({ error: 'must be a string (quote it in YAML)' }).optional().meta({ description: 'Secret. Prefer ${VAR} or passwordFile.' }),
-  passwordFile: z.string().min(1).optional().meta({ description: 'File holding the password (container secret); one trailing newline is dropped.' }),
+  password: z
+    .string({ error: 'must be a string (quote it in YAML)' })
+    .optional()
+    .meta({ description: 'Secret. Prefer ${VAR} or passwordFile.' }),
+  passwordFile: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'File holding the password (container secret); one trailing newline is dropped.' }),
 };
 
 export const imapSchema = z.strictObject({
   host: hostname,
   port: port.optional().meta({ description: 'Default 993 for tls: implicit, else 143.' }),
-  tls: z.enum(['implicit', 'starttls', 'none']).optional().meta({ description: 'Default implicit. starttls never downgrades; none needs allowInsecure.' }),
+  tls: z
+    .enum(['implicit', 'starttls', 'none'])
+    .optional()
+    .meta({ description: 'Default implicit. starttls never downgrades; none needs allowInsecure.' }),
   allowInsecure: z.boolean().optional(),
-  caFile: z.string().min(1).optional().meta({ description: 'Extra trust anchor (PEM); verification stays on.' }),
+  caFile: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'Extra trust anchor (PEM); verification stays on.' }),
   user: z.string().min(1).optional().meta({ description: 'Default: mailbox@domain.' }),
   ...secretFields,
   folder: z.string().min(1).optional().meta({ description: 'Default INBOX.' }),
@@ -52,7 +77,10 @@ export const imapSchema = z.strictObject({
 export const smtpSchema = z.strictObject({
   host: hostname,
   port: port.optional().meta({ description: 'Default 587 for starttls, 465 for tls, 25 for none.' }),
-  encryption: z.enum(['starttls', 'tls', 'none']).optional().meta({ description: 'Default starttls (required, never downgraded).' }),
+  encryption: z
+    .enum(['starttls', 'tls', 'none'])
+    .optional()
+    .meta({ description: 'Default starttls (required, never downgraded).' }),
   allowInsecure: z.boolean().optional(),
   caFile: z.string().min(1).optional(),
   user: z.string().min(1).optional().meta({ description: 'Default: the IMAP user.' }),
@@ -62,22 +90,40 @@ export const smtpSchema = z.strictObject({
 export const sendgridSchema = z.strictObject({
   apiKey: z.string({ error: 'must be a string (quote it in YAML)' }).optional(),
   apiKeyFile: z.string().min(1).optional(),
-  endpoint: z.url().optional().meta({ description: 'Base URL, default https://api.sendgrid.com; /v3/mail/send is appended.' }),
+  endpoint: z
+    .url()
+    .optional()
+    .meta({ description: 'Base URL, default https://api.sendgrid.com; /v3/mail/send is appended.' }),
 });
 
 export const pollSchema = z.strictObject({
   interval: duration.optional().meta({ description: 'Polling interval without IDLE, default 30s.' }),
-  idle: z.boolean().optional().meta({ description: 'Use IMAP IDLE when the server offers it, default true.' }),
+  idle: z
+    .boolean()
+    .optional()
+    .meta({ description: 'Use IMAP IDLE when the server offers it, default true.' }),
 });
 
 export const limitsSchema = z.strictObject({
-  maxMessageBytes: size.optional().meta({ description: 'Larger messages are dead-lettered unread, default 50MB.' }),
-  inlineAttachmentBytes: size.optional().meta({ description: 'Attachments up to this size travel base64 in the job, default 256KB.' }),
-  maxBodyChars: z.number().int().positive().optional().meta({ description: 'text and html are each cut here, default 1000000.' }),
+  maxMessageBytes: size
+    .optional()
+    .meta({ description: 'Larger messages are dead-lettered unread, default 50MB.' }),
+  inlineAttachmentBytes: size
+    .optional()
+    .meta({ description: 'Attachments up to this size travel base64 in the job, default 256KB.' }),
+  maxBodyChars: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .meta({ description: 'text and html are each cut here, default 1000000.' }),
 });
 
 export const assistantSchema = z.strictObject({
-  mailbox: z.string().min(1).regex(/^[^@\s]+$/, 'the local part only, without @domain'),
+  mailbox: z
+    .string()
+    .min(1)
+    .regex(/^[^@\s]+$/, 'the local part only, without @domain'),
   domain: hostname,
   displayName: z.string().optional(),
   extraDomains: z.array(hostname).optional(),
@@ -90,8 +136,13 @@ const tenantShape = {
   imap: imapSchema.optional(),
   smtp: smtpSchema.optional(),
   sendgrid: sendgridSchema.optional(),
-  workspaces: z.record(z.string(), workspaceId).optional().meta({ description: 'alias -> workspace id. Without it every valid alias is its own workspace.' }),
-  unknownAlias: policy.optional().meta({ description: 'unrouted | drop | workspace:<id>, default unrouted.' }),
+  workspaces: z
+    .record(z.string(), workspaceId)
+    .optional()
+    .meta({ description: 'alias -> workspace id. Without it every valid alias is its own workspace.' }),
+  unknownAlias: policy
+    .optional()
+    .meta({ description: 'unrouted | drop | workspace:<id>, default unrouted.' }),
   noAlias: policy.optional().meta({ description: 'unrouted | drop | workspace:<id>, default unrouted.' }),
   autoReplies: z.enum(['route', 'unrouted', 'drop']).optional().meta({ description: 'Default unrouted.' }),
   poll: pollSchema.optional(),
@@ -119,14 +170,27 @@ const queueTemplate = z
   .string()
   .min(1)
   .regex(/^[^:\s]*$/, 'queue names may not contain ":" or spaces (BullMQ reserves ":")')
-  .refine((t) => /^(?:[^{}]|\{(?:tenant|workspace|alias)\})*$/.test(t), 'placeholders are {tenant}, {workspace} and {alias}');
+  .refine(
+    (t) => /^(?:[^{}]|\{(?:tenant|workspace|alias)\})*$/.test(t),
+    'placeholders are {tenant}, {workspace} and {alias}',
+  );
 
 export const configSchema = z.strictObject({
   redis: z
     .strictObject({
-      url: z.string().regex(/^(rediss?|redis-sentinel|redis-cluster):\/\//, 'expected redis://, rediss://, redis-sentinel:// or redis-cluster://').optional(),
+      url: z
+        .string()
+        .regex(
+          /^(rediss?|redis-sentinel|redis-cluster):\/\//,
+          'expected redis://, rediss://, redis-sentinel:// or redis-cluster://',
+        )
+        .optional(),
       prefix: z.string().min(1).optional().meta({ description: "BullMQ key prefix, default 'bull'." }),
-      statePrefix: z.string().min(1).optional().meta({ description: "Prefix of the daemon's own keys, default 'mail-ingest'." }),
+      statePrefix: z
+        .string()
+        .min(1)
+        .optional()
+        .meta({ description: "Prefix of the daemon's own keys, default 'mail-ingest'." }),
     })
     .optional(),
   queues: z
@@ -140,7 +204,10 @@ export const configSchema = z.strictObject({
     .optional(),
   http: z
     .strictObject({
-      listen: z.string().regex(/^(off|(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5})$/, 'expected host:port or "off"').optional(),
+      listen: z
+        .string()
+        .regex(/^(off|(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5})$/, 'expected host:port or "off"')
+        .optional(),
     })
     .optional(),
   log: z
@@ -168,7 +235,9 @@ export type RawSendgrid = z.infer<typeof sendgridSchema>;
 
 /** The JSON Schema shipped in config/ for editors; tenants are described fully there. */
 export function configJsonSchema(): Record<string, unknown> {
-  const editorSchema = configSchema.extend({ tenants: z.record(z.string().regex(TENANT_ID_PATTERN), tenantSchema) });
+  const editorSchema = configSchema.extend({
+    tenants: z.record(z.string().regex(TENANT_ID_PATTERN), tenantSchema),
+  });
   return {
     ...z.toJSONSchema(editorSchema, { io: 'input', target: 'draft-2020-12' }),
     title: 'mail-ingest configuration',

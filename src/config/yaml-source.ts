@@ -10,8 +10,10 @@ import { BOOLEAN_FIELDS, NUMBER_FIELDS } from './schema.js';
  * declares as numbers or booleans are converted: a password of digits stays a string.
  */
 function typedValue(text: string, field: string | null): string | number | boolean {
-  if (field !== null && NUMBER_FIELDS.has(field) && /^\d+$/.test(text) && Number.isSafeInteger(Number(text))) return Number(text);
-  if (field !== null && BOOLEAN_FIELDS.has(field) && (text === 'true' || text === 'false')) return text === 'true';
+  if (field !== null && NUMBER_FIELDS.has(field) && /^\d+$/.test(text) && Number.isSafeInteger(Number(text)))
+    return Number(text);
+  if (field !== null && BOOLEAN_FIELDS.has(field) && (text === 'true' || text === 'false'))
+    return text === 'true';
   return text;
 }
 
@@ -57,7 +59,12 @@ export class YamlSource {
           node.value = typedValue(result.value, field);
         } else {
           for (const name of result.missing) {
-            this.problems.push(this.#at(node.range?.[0] ?? 0, `environment variable ${name} is not set and has no default (write \${${name}:-default})`));
+            this.problems.push(
+              this.#at(
+                node.range?.[0] ?? 0,
+                `environment variable ${name} is not set and has no default (write \${${name}:-default})`,
+              ),
+            );
           }
         }
       },
@@ -90,7 +97,8 @@ export class YamlSource {
       if (!isNode(node)) continue;
       // A missing key, or a problem with a whole block, is reported at the block's key, where
       // the operator will look; a bad scalar is reported at the value itself.
-      if (depth > 0 && (depth < path.length || !isScalar(node))) return this.#keyPos(prefix) ?? this.#pos((node as Node).range?.[0] ?? 0);
+      if (depth > 0 && (depth < path.length || !isScalar(node)))
+        return this.#keyPos(prefix) ?? this.#pos((node as Node).range?.[0] ?? 0);
       return this.#pos(node.range?.[0] ?? 0);
     }
     return { line: 1, col: 1 };

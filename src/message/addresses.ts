@@ -6,7 +6,8 @@ export interface FoundAddress {
   readonly name: string;
 }
 
-const SCAN = /(?:"[^"\r\n]*"|[^\s<>"(),;:[\]@]+)@[A-Za-z0-9\u0080-\uffff](?:[A-Za-z0-9\u0080-\uffff.-]*[A-Za-z0-9\u0080-\uffff])?/g;
+const SCAN =
+  /(?:"[^"\r\n]*"|[^\s<>"(),;:[\]@]+)@[A-Za-z0-9\u0080-\uffff](?:[A-Za-z0-9\u0080-\uffff.-]*[A-Za-z0-9\u0080-\uffff])?/g;
 
 /**
  * Parses an address-list header (quoted names with commas, angle brackets, groups, comments).
@@ -14,16 +15,25 @@ const SCAN = /(?:"[^"\r\n]*"|[^\s<>"(),;:[\]@]+)@[A-Za-z0-9\u0080-\uffff](?:[A-Z
  * anything shaped like an address, so that a mangled To: still routes (SPEC §4).
  */
 export function parseAddressList(value: string): { addresses: FoundAddress[]; scanned: boolean } {
-  let parsed: FoundAddress[] = [];
+  // Quoted display names ("casper+sales@example.com" <bob@example.net> is common) are labels,
+  // not recipients: they are left out of the sanity count and of the scan. A quoted local part
+  // ("casper+sales"@example.com) is followed by "@" and stays.
+  const unquoted = value.replace(/"(?:[^"\\]|\\.)*"(?!\s*@)/g, ' ').replace(/\([^()]*\)/g, ' ');
+  const atSigns = (unquoted.match(/@/g) ?? []).length;
+  let parsed: FoundAddress[] | null;
   try {
     parsed = addressparser(value, { flatten: true })
       .map((a) => ({ address: normalizeAddress(a.address ?? ''), name: a.name ?? '' }))
       .filter((a) => a.address !== '');
   } catch {
-    parsed = [];
+    parsed = null;
   }
-  if (parsed.length > 0 && parsed.every((a) => isPlausible(a.address))) return { addresses: parsed, scanned: false };
-  return { addresses: scanAddresses(value), scanned: true };
+  // A lenient parser never fails: a missing comma or an unclosed bracket shows up as fewer
+  // addresses than "@" signs, or as an address no mail system would accept.
+  if (parsed !== null && parsed.length >= atSigns && parsed.every((a) => isPlausible(a.address))) {
+    return { addresses: parsed, scanned: false };
+  }
+  return { addresses: scanAddresses(unquoted), scanned: true };
 }
 
 /** Every address-shaped token in free text, in order, without duplicates. */
@@ -55,5 +65,8 @@ export function normalizeAddress(address: string): string {
 
 function isPlausible(address: string): boolean {
   const at = address.lastIndexOf('@');
-  return at > 0 && at < address.length - 1 && !/\s/.test(address.slice(at + 1)) && address.slice(at + 1).includes('.');
+  if (at <= 0 || at === address.length - 1) return false;
+  const local = address.slice(0, at);
+  const domain = address.slice(at + 1);
+  return !/[\s<>"]|^mailto:/i.test(local) && !/[\s<>"@]/.test(domain) && domain.includes('.');
 }

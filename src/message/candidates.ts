@@ -60,7 +60,9 @@ export function collectCandidates(headers: HeaderList): CandidateScan {
 export function receivedFor(value: string): FoundAddress[] {
   const beforeDate = value.includes(';') ? value.slice(0, value.lastIndexOf(';')) : value;
   const out: FoundAddress[] = [];
-  for (const match of beforeDate.matchAll(/\bfor\s+((?:<[^>]*>|[^\s;<>()]+)(?:\s*,\s*(?:<[^>]*>|[^\s;<>()]+))*)/gi)) {
+  for (const match of beforeDate.matchAll(
+    /\bfor\s+((?:<[^>]*>|[^\s;<>()]+)(?:\s*,\s*(?:<[^>]*>|[^\s;<>()]+))*)/gi,
+  )) {
     out.push(...scanAddresses(match[1] ?? ''));
   }
   return out;

@@ -165,12 +165,16 @@ async function consumeAttachment(
     size,
     sha256: hash.digest('hex'),
     contentId: nonEmpty(part.contentId?.trim()),
-    inline: part.contentDisposition === 'inline' || (part.contentDisposition === undefined && part.related === true),
+    inline:
+      part.contentDisposition === 'inline' ||
+      (part.contentDisposition === undefined && part.related === true),
     content: content !== null && size <= limits.inlineAttachmentBytes ? content.toString('base64') : null,
   });
   if (calendar) {
     if (content === null) {
-      warnings.push(`calendar part ${filename ?? part.contentType} is larger than ${MAX_CALENDAR_BYTES} bytes; not read`);
+      warnings.push(
+        `calendar part ${filename ?? part.contentType} is larger than ${MAX_CALENDAR_BYTES} bytes; not read`,
+      );
       return;
     }
     const params = contentTypeParams(part.headers.get('content-type'));
@@ -203,9 +207,15 @@ function charsetWarnings(parser: MailParser): string[] {
   const walk = (node: unknown): void => {
     if (typeof node !== 'object' || node === null) return;
     const n = node as { charset?: unknown; contentType?: unknown; children?: unknown };
-    if (typeof n.charset === 'string' && typeof n.contentType === 'string' && /^text\//i.test(n.contentType)) {
+    if (
+      typeof n.charset === 'string' &&
+      typeof n.contentType === 'string' &&
+      /^text\//i.test(n.contentType)
+    ) {
       if (REFUSED_CHARSET.test(n.charset.trim())) {
-        out.push(`charset "${n.charset}" in a ${n.contentType} part is not decoded (UTF-7 can smuggle markup); read as UTF-8`);
+        out.push(
+          `charset "${n.charset}" in a ${n.contentType} part is not decoded (UTF-7 can smuggle markup); read as UTF-8`,
+        );
       } else if (!knownCharset(n.charset)) {
         out.push(`unknown charset "${n.charset}" in a ${n.contentType} part; decoded as UTF-8`);
       }
@@ -222,7 +232,9 @@ const LIBMIME_EXTRA = /^(?:ks_c_5601-1987|iso-2022-jp(?:-\d)?|shift[-_]?jis|euc-
 // mailparser refuses these (as does this daemon): their text is read as UTF-8 instead.
 const REFUSED_CHARSET = /^(?:(?:cs)?unicode-?1-?1-?)?utf-?7(?:-?imap)?$/i;
 function knownCharset(charset: string): boolean {
-  return LIBMIME_EXTRA.test(charset.trim()) || iconv.encodingExists(charset.trim().replace(/^(?:x-|cs)/i, ''));
+  return (
+    LIBMIME_EXTRA.test(charset.trim()) || iconv.encodingExists(charset.trim().replace(/^(?:x-|cs)/i, ''))
+  );
 }
 
 function addressesOf(value: AddressObject | AddressObject[] | undefined): Address[] {
@@ -259,7 +271,9 @@ function dateOf(headers: HeaderList, warnings: string[]): string | null {
 
 function truncate(value: string | null, max: number): [string | null, boolean] {
   if (value === null || value.length <= max) return [value, false];
-  return [value.slice(0, max), true];
+  // Never cut a surrogate pair in half: half a character is invalid Unicode downstream.
+  const end = /[\ud800-\udbff]/.test(value.charAt(max - 1)) ? max - 1 : max;
+  return [value.slice(0, end), true];
 }
 
 function nonEmpty(value: string | undefined | null): string | null {

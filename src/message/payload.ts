@@ -18,7 +18,12 @@ export function workspacePayload(parts: PayloadParts, route: Route): EmailPayloa
 }
 
 /** Unrouted and dead-letter jobs: the same shape, workspace null, plus why (SPEC §5). */
-export function fallbackPayload(parts: PayloadParts, reason: string, alias: string | null, recipient: Recipient | null): EmailPayload {
+export function fallbackPayload(
+  parts: PayloadParts,
+  reason: string,
+  alias: string | null,
+  recipient: Recipient | null,
+): EmailPayload {
   return { ...common(parts), workspace: null, alias, recipient, reason };
 }
 

@@ -52,7 +52,11 @@ export interface ProcessedMessage {
  * The whole decision half of the product: parse, classify, route, extract invites, build
  * payloads. It never throws: a message that cannot be parsed becomes a dead-letter job.
  */
-export async function processMessage(raw: Buffer, source: MessageSource, tenant: PipelineTenant): Promise<ProcessedMessage> {
+export async function processMessage(
+  raw: Buffer,
+  source: MessageSource,
+  tenant: PipelineTenant,
+): Promise<ProcessedMessage> {
   if (raw.length > tenant.limits.maxMessageBytes) {
     return oversizedMessage(source, tenant, rawIdentity(raw));
   }
@@ -62,11 +66,20 @@ export async function processMessage(raw: Buffer, source: MessageSource, tenant:
   } catch (err) {
     return deadLetter(source, tenant, `unparseable: ${toError(err).message}`, rawIdentity(raw));
   }
-  return decide(parsed, source, tenant, parsed.messageId !== null ? `mid:${parsed.messageId}` : rawIdentity(raw));
+  return decide(
+    parsed,
+    source,
+    tenant,
+    parsed.messageId !== null ? `mid:${parsed.messageId}` : rawIdentity(raw),
+  );
 }
 
 /** SPEC §4: over maxMessageBytes -> dead-letter without downloading or parsing it. */
-export function oversizedMessage(source: MessageSource, tenant: PipelineTenant, identity?: string): ProcessedMessage {
+export function oversizedMessage(
+  source: MessageSource,
+  tenant: PipelineTenant,
+  identity?: string,
+): ProcessedMessage {
   return deadLetter(
     source,
     tenant,
@@ -75,16 +88,32 @@ export function oversizedMessage(source: MessageSource, tenant: PipelineTenant, 
   );
 }
 
-function decide(parsed: ParsedMessage, source: MessageSource, tenant: PipelineTenant, identity: string): ProcessedMessage {
+function decide(
+  parsed: ParsedMessage,
+  source: MessageSource,
+  tenant: PipelineTenant,
+  identity: string,
+): ProcessedMessage {
   const warnings = [...parsed.warnings];
   const { candidates, scannedHeaders } = collectCandidates(parsed.headers);
-  for (const header of scannedHeaders) warnings.push(`${header} header did not parse as an address list; scanned for addresses`);
-  const autoSubmitted = classifyAutoSubmitted(parsed.headers, { contentType: parsed.contentType, assistant: tenant.assistant });
+  for (const header of scannedHeaders)
+    warnings.push(`${header} header did not parse as an address list; scanned for addresses`);
+  const autoSubmitted = classifyAutoSubmitted(parsed.headers, {
+    contentType: parsed.contentType,
+    assistant: tenant.assistant,
+  });
   const decision = decideRoute(candidates, autoSubmitted, tenant.assistant, tenant.routing);
   warnings.push(...decision.warnings);
   const invites = extractInvites(parsed.calendarParts, warnings);
 
-  const parts: PayloadParts = { tenant: tenant.id, source, parsed, invites, autoSubmitted, warnings: [...new Set(warnings)] };
+  const parts: PayloadParts = {
+    tenant: tenant.id,
+    source,
+    parsed,
+    invites,
+    autoSubmitted,
+    warnings: [...new Set(warnings)],
+  };
   const base = { messageId: parsed.messageId, identity, autoSubmitted, warnings: parts.warnings, decision };
   switch (decision.outcome) {
     case 'routed':
@@ -104,19 +133,45 @@ function decide(parsed: ParsedMessage, source: MessageSource, tenant: PipelineTe
         ...base,
         outcome: 'unrouted',
         reason: decision.reason,
-        jobs: [{ kind: 'unrouted', workspace: null, alias: decision.alias, payload: fallbackPayload(parts, decision.reason, decision.alias, decision.recipient) }],
+        jobs: [
+          {
+            kind: 'unrouted',
+            workspace: null,
+            alias: decision.alias,
+            payload: fallbackPayload(parts, decision.reason, decision.alias, decision.recipient),
+          },
+        ],
       };
     case 'dropped':
       return { ...base, outcome: 'dropped', reason: decision.reason, jobs: [] };
   }
 }
 
-function deadLetter(source: MessageSource, tenant: PipelineTenant, reason: string, identity: string): ProcessedMessage {
-  const parts: PayloadParts = { tenant: tenant.id, source, parsed: null, invites: [], autoSubmitted: null, warnings: [] };
+function deadLetter(
+  source: MessageSource,
+  tenant: PipelineTenant,
+  reason: string,
+  identity: string,
+): ProcessedMessage {
+  const parts: PayloadParts = {
+    tenant: tenant.id,
+    source,
+    parsed: null,
+    invites: [],
+    autoSubmitted: null,
+    warnings: [],
+  };
   return {
     outcome: 'dead-letter',
     reason,
-    jobs: [{ kind: 'dead-letter', workspace: null, alias: null, payload: fallbackPayload(parts, reason, null, null) }],
+    jobs: [
+      {
+        kind: 'dead-letter',
+        workspace: null,
+        alias: null,
+        payload: fallbackPayload(parts, reason, null, null),
+      },
+    ],
     messageId: null,
     identity,
     autoSubmitted: null,

@@ -93,14 +93,24 @@ export function decideRoute(
   }
 
   if (routes.length > 0) {
-    for (const hit of unknown) warnings.push(`alias "${hit.alias}" (${hit.recipient.header}) is not in the workspaces map; ignored`);
+    for (const hit of unknown)
+      warnings.push(`alias "${hit.alias}" (${hit.recipient.header}) is not in the workspaces map; ignored`);
     return { outcome: 'routed', routes, warnings };
   }
   const firstUnknown = unknown[0];
   if (firstUnknown !== undefined) {
-    return applyPolicy(rules.unknownAlias, `unknown alias "${firstUnknown.alias}"`, firstUnknown.alias, firstUnknown.recipient, warnings);
+    return applyPolicy(
+      rules.unknownAlias,
+      `unknown alias "${firstUnknown.alias}"`,
+      firstUnknown.alias,
+      firstUnknown.recipient,
+      warnings,
+    );
   }
-  const reason = bare !== null ? 'no alias: mail to the bare mailbox' : 'no alias: no assistant address among the recipients';
+  const reason =
+    bare !== null
+      ? 'no alias: mail to the bare mailbox'
+      : 'no alias: no assistant address among the recipients';
   return applyPolicy(rules.noAlias, reason, null, bare, warnings);
 }
 

@@ -8,6 +8,11 @@ export function queueNameFor(
   tenant: string,
   job: { readonly kind: JobKind; readonly workspace: string | null; readonly alias: string | null },
 ): string {
-  const template = job.kind === 'workspace' ? templates.workspace : job.kind === 'unrouted' ? templates.unrouted : templates.deadLetter;
+  const template =
+    job.kind === 'workspace'
+      ? templates.workspace
+      : job.kind === 'unrouted'
+        ? templates.unrouted
+        : templates.deadLetter;
   return renderQueueName(template, { tenant, workspace: job.workspace, alias: job.alias });
 }

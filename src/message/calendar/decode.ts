@@ -5,9 +5,14 @@ import iconv from 'iconv-lite';
  * the bytes are valid UTF-8 (RFC 5545's default), else Windows-1252 (Outlook's habit). A BOM is
  * dropped, since ical.js fails on it.
  */
-export function decodeCalendarBytes(bytes: Buffer, charset: string | null, warnings: string[]): string {
+export function decodeCalendarBytes(raw: Buffer, charset: string | null, warnings: string[]): string {
   let text: string | null = null;
   const declared = charset?.trim().toLowerCase() ?? '';
+  // RFC 5545 §3.1: folding may split a multi-octet character, so unfold the octets first. Only
+  // for ASCII-compatible charsets, where CR, LF, space and tab are single bytes.
+  const bytes = /^utf-?(?:16|32)/.test(declared)
+    ? raw
+    : Buffer.from(raw.toString('latin1').replace(/\r?\n[ \t]/g, ''), 'latin1');
   if (declared !== '' && !/^(?:utf-?8|us-ascii|ascii)$/.test(declared)) {
     if (iconv.encodingExists(declared)) {
       text = iconv.decode(bytes, declared);

@@ -2,7 +2,7 @@ import type { CalendarPart } from '../parse.js';
 import type { Invite } from '../types.js';
 import { decodeCalendarBytes } from './decode.js';
 import { veventToInvite } from './invite.js';
-import { parseCalendarText } from './parse-calendar.js';
+import { parseCalendar } from './parse-calendar.js';
 
 /** Past this many VEVENTs in one message the rest are counted, not reported (a 100k-event export is no invite). */
 export const MAX_INVITES = 1000;
@@ -19,15 +19,21 @@ export function extractInvites(parts: readonly CalendarPart[], warnings: string[
   for (const part of parts) {
     const partWarnings: string[] = [];
     const text = decodeCalendarBytes(part.content, part.charset, partWarnings);
-    for (const calendar of parseCalendarText(text, partWarnings)) {
+    const { calendars, rrules } = parseCalendar(text, partWarnings);
+    let veventIndex = 0;
+    for (const calendar of calendars) {
       const declared = calendar.getFirstPropertyValue('method');
-      const method = typeof declared === 'string' && declared.trim() !== '' ? declared.trim().toUpperCase() : part.method?.toUpperCase() ?? null;
+      const method =
+        typeof declared === 'string' && declared.trim() !== ''
+          ? declared.trim().toUpperCase()
+          : (part.method?.toUpperCase() ?? null);
       for (const vevent of calendar.getAllSubcomponents('vevent')) {
+        const rawRrule = rrules[veventIndex++] ?? null;
         if (invites.length >= MAX_INVITES) {
           skipped++;
           continue;
         }
-        const invite = veventToInvite(vevent, method, partWarnings);
+        const invite = veventToInvite(vevent, method, partWarnings, rawRrule);
         const key = dedupKey(invite);
         if (seen.has(key)) continue;
         seen.add(key);
@@ -37,7 +43,8 @@ export function extractInvites(parts: readonly CalendarPart[], warnings: string[
     const where = part.filename ?? part.contentType;
     for (const w of partWarnings) warnings.push(`${where}: ${w}`);
   }
-  if (skipped > 0) warnings.push(`${skipped} more calendar events not reported (limit ${MAX_INVITES} per message)`);
+  if (skipped > 0)
+    warnings.push(`${skipped} more calendar events not reported (limit ${MAX_INVITES} per message)`);
   return invites;
 }
 

@@ -1,9 +1,11 @@
 import ICAL from 'ical.js';
-import { DateTime } from 'luxon';
+import { IANAZone } from 'luxon';
 
 import type { Attendee, Invite, Person } from '../types.js';
 import type { CalendarComponent } from './parse-calendar.js';
 import { ianaZoneFor } from './timezone.js';
+import type { WallFields } from './wall-time.js';
+import { wallMs, wallTimeToInstant } from './wall-time.js';
 
 type Property = InstanceType<typeof ICAL.Property>;
 type Time = InstanceType<typeof ICAL.Time>;
@@ -20,7 +22,12 @@ interface FormattedTime {
  * and the time kept as floating local time, never silently shifted. RRULEs are reported as
  * written, never expanded.
  */
-export function veventToInvite(vevent: CalendarComponent, method: string | null, warnings: string[]): Invite {
+export function veventToInvite(
+  vevent: CalendarComponent,
+  method: string | null,
+  warnings: string[],
+  rawRrule: string | null = null,
+): Invite {
   const uid = text(vevent, 'uid');
   const label = uid ?? text(vevent, 'summary') ?? 'without UID';
   const warn = (message: string): void => {
@@ -33,13 +40,18 @@ export function veventToInvite(vevent: CalendarComponent, method: string | null,
   if (start === null && vevent.hasProperty('dtstart')) warn('DTSTART could not be read');
 
   const sequenceRaw = vevent.getFirstPropertyValue('sequence');
-  const sequence = typeof sequenceRaw === 'number' ? sequenceRaw : Number.parseInt(String(sequenceRaw ?? '0'), 10) || 0;
+  const sequence =
+    typeof sequenceRaw === 'number' ? sequenceRaw : Number.parseInt(String(sequenceRaw ?? '0'), 10) || 0;
 
   return {
     method,
     uid,
     sequence,
-    recurrenceId: safely(() => formatTimeProperty(vevent.getFirstProperty('recurrence-id'), warn)?.value ?? null, warn, 'RECURRENCE-ID'),
+    recurrenceId: safely(
+      () => formatTimeProperty(vevent.getFirstProperty('recurrence-id'), warn)?.value ?? null,
+      warn,
+      'RECURRENCE-ID',
+    ),
     status: text(vevent, 'status')?.toUpperCase() ?? null,
     summary: text(vevent, 'summary'),
     description: text(vevent, 'description'),
@@ -49,7 +61,7 @@ export function veventToInvite(vevent: CalendarComponent, method: string | null,
     end: end?.value ?? null,
     timezone: start?.timezone ?? null,
     allDay: start?.allDay ?? false,
-    rrule: safely(() => recurrence(vevent), warn, 'RRULE'),
+    rrule: rawRrule ?? safely(() => recurrence(vevent), warn, 'RRULE'),
     exdates: safely(() => exdates(vevent, warn), warn, 'EXDATE') ?? [],
     organizer: safely(() => person(vevent.getFirstProperty('organizer')), warn, 'ORGANIZER'),
     attendees: vevent
@@ -71,26 +83,71 @@ function tzidOf(prop: Property): string | null {
   return typeof tzid === 'string' ? tzid : null;
 }
 
-function formatTime(time: Time, tzid: string | null, warn: (m: string) => void): FormattedTime {
+function formatTime(
+  time: Time,
+  tzid: string | null,
+  warn: (m: string) => void,
+  exactSeconds = 0,
+): FormattedTime {
   if (time.isDate) return { value: isoDate(time), timezone: null, allDay: true };
   const zone = time.zone;
-  if (zone === ICAL.Timezone.utcTimezone) return { value: instant(time.toUnixTime()), timezone: null, allDay: false };
+  if (zone === ICAL.Timezone.utcTimezone)
+    return { value: instant(time.toUnixTime() + exactSeconds), timezone: null, allDay: false };
   if (tzid === null) return { value: isoLocal(time), timezone: null, allDay: false };
 
   const iana = ianaZoneFor(tzid) ?? ianaFromVtimezone(zone);
   // ical.js attached the calendar's own VTIMEZONE when it has one: the sender's definition wins.
-  if (zone !== null && zone !== ICAL.Timezone.localTimezone && zone.component) {
-    return { value: instant(time.toUnixTime()), timezone: iana, allDay: false };
+  const offsetAt =
+    zone !== null && zone !== ICAL.Timezone.localTimezone && zone.component ? vtimezoneOffsets(zone) : null;
+  const resolvedOffsetAt = offsetAt ?? (iana !== null ? ianaOffsets(iana) : null);
+  if (resolvedOffsetAt !== null) {
+    const ms = wallTimeToInstant(wallMs(time), resolvedOffsetAt) + exactSeconds * 1000;
+    return {
+      value: new Date(ms).toISOString(),
+      timezone: iana !== null && !isUtcZone(iana) ? iana : null,
+      allDay: false,
+    };
   }
-  if (iana !== null) {
-    const local = DateTime.fromObject(
-      { year: time.year, month: time.month, day: time.day, hour: time.hour, minute: time.minute, second: time.second },
-      { zone: iana },
-    );
-    if (local.isValid) return { value: local.toUTC().toJSDate().toISOString(), timezone: iana, allDay: false };
-  }
-  warn(`time zone "${tzid}" is neither defined in the calendar nor a known IANA/Windows zone; time kept as floating local time`);
+  warn(
+    `time zone "${tzid}" is neither defined in the calendar nor a known IANA/Windows zone; time kept as floating local time`,
+  );
   return { value: isoLocal(time), timezone: null, allDay: false };
+}
+
+function ianaOffsets(iana: string): ((ms: number) => number) | null {
+  const zone = IANAZone.create(iana);
+  return zone.isValid ? (ms) => zone.offset(ms) : null;
+}
+
+type IcalZone = InstanceType<typeof ICAL.Timezone>;
+interface ZoneChange extends WallFields {
+  readonly utcOffset: number;
+}
+
+/**
+ * UTC offset of a VTIMEZONE at an instant. ical.js keeps the zone's expanded transitions in
+ * `changes`, in UTC; its own wall-time lookup picks the wrong side of DST gaps and overlaps,
+ * so the RFC rules are applied on top (see wall-time.ts).
+ */
+function vtimezoneOffsets(zone: IcalZone): ((ms: number) => number) | null {
+  const z = zone as unknown as { changes?: unknown; _ensureCoverage?: (year: number) => void };
+  if (typeof z._ensureCoverage !== 'function') return null;
+  return (ms) => {
+    const year = new Date(ms).getUTCFullYear();
+    z._ensureCoverage?.call(zone, year + 1);
+    const changes = Array.isArray(z.changes) ? (z.changes as ZoneChange[]) : [];
+    let offset = 0;
+    for (const change of changes) {
+      if (wallMs(change) > ms) break;
+      offset = change.utcOffset;
+    }
+    return offset / 60;
+  };
+}
+
+const UTC_ZONE = /^(?:Etc\/)?(?:UTC|UCT|GMT0?|Universal|Zulu|Greenwich)$/i;
+function isUtcZone(iana: string): boolean {
+  return UTC_ZONE.test(iana);
 }
 
 function ianaFromVtimezone(zone: InstanceType<typeof ICAL.Timezone> | null): string | null {
@@ -98,14 +155,24 @@ function ianaFromVtimezone(zone: InstanceType<typeof ICAL.Timezone> | null): str
   return typeof location === 'string' ? ianaZoneFor(location) : null;
 }
 
+/** RFC 5545 §3.3.6: weeks and days are nominal (wall-clock days), hours to seconds are exact. */
 function endFromDuration(vevent: CalendarComponent, warn: (m: string) => void): FormattedTime | null {
   const duration = vevent.getFirstPropertyValue('duration');
   const dtstart = vevent.getFirstProperty('dtstart');
   const startTime = dtstart?.getFirstValue();
-  if (!(duration instanceof ICAL.Duration) || !(startTime instanceof ICAL.Time) || dtstart === null) return null;
-  const endTime = startTime.clone();
-  endTime.addDuration(duration);
-  return formatTime(endTime, tzidOf(dtstart), warn);
+  if (!(duration instanceof ICAL.Duration) || !(startTime instanceof ICAL.Time) || dtstart === null)
+    return null;
+  const sign = duration.isNegative ? -1 : 1;
+  const nominal = startTime.clone();
+  nominal.addDuration(
+    ICAL.Duration.fromData({ weeks: duration.weeks, days: duration.days, isNegative: duration.isNegative }),
+  );
+  const exactSeconds = sign * (duration.hours * 3600 + duration.minutes * 60 + duration.seconds);
+  if (nominal.isDate || tzidOf(dtstart) === null) {
+    if (!nominal.isDate) nominal.addDuration(ICAL.Duration.fromSeconds(exactSeconds));
+    return formatTime(nominal, tzidOf(dtstart), warn);
+  }
+  return formatTime(nominal, tzidOf(dtstart), warn, exactSeconds);
 }
 
 function recurrence(vevent: CalendarComponent): string | null {
@@ -144,7 +211,10 @@ function attendee(prop: Property): Attendee | null {
 /** `mailto:Jane@Example.COM` -> `Jane@example.com` (SPEC §5: plain address, lower-cased domain). */
 export function calAddress(value: unknown): string | null {
   if (typeof value !== 'string') return null;
-  const bare = value.trim().replace(/^mailto:/i, '').trim();
+  const bare = value
+    .trim()
+    .replace(/^mailto:/i, '')
+    .trim();
   const at = bare.lastIndexOf('@');
   if (bare === '') return null;
   return at > 0 ? `${bare.slice(0, at)}@${bare.slice(at + 1).toLowerCase()}` : bare;

@@ -35,7 +35,11 @@ const cache = new Map<string, string | null>();
 function resolve(id: string): string | null {
   // Olson ids are never plain words; this keeps "EST"-style abbreviations, which Intl accepts
   // but Outlook means differently, out of the IANA branch (they resolve as Windows ids below).
-  if ((id.includes('/') || /^(?:UTC|GMT|Etc\/.+)$/i.test(id)) && IANAZone.isValidZone(id)) return canonical(id);
+  if ((id.includes('/') || /^(?:UTC|GMT|Etc\/.+)$/i.test(id)) && IANAZone.isValidZone(id)) {
+    // Area/Location names are kept as written (Intl would turn Asia/Kolkata into the older
+    // Asia/Calcutta); only the backward-compatible country-style links are resolved.
+    return /^(?:US|Canada|Mexico|Brazil|Chile)\//i.test(id) ? canonical(id) : id;
+  }
   const windows = fromWindowsId(id) ?? fromWindowsId(`${id} Standard Time`);
   if (windows !== null) return windows;
   return fromDisplayName(id);
@@ -55,7 +59,12 @@ function fromDisplayName(name: string): string | null {
   let best: { entry: WindowsZoneEntry; score: number } | null = null;
   for (const entry of windowsDisplayNames) {
     const entryOffset = /^\(UTC(?:([+-])(\d{2}):(\d{2}))?\)/.exec(entry.text);
-    if (wantedOffset !== null && entryOffset && normalizeOffset(entryOffset[1], entryOffset[2], entryOffset[3]) !== wantedOffset) continue;
+    if (
+      wantedOffset !== null &&
+      entryOffset &&
+      normalizeOffset(entryOffset[1], entryOffset[2], entryOffset[3]) !== wantedOffset
+    )
+      continue;
     const entryCities = cityTokens(entry.text.replace(/^\([^)]*\)\s*/, ''));
     let score = 0;
     for (const c of cities) if (entryCities.has(c)) score++;
@@ -64,7 +73,11 @@ function fromDisplayName(name: string): string | null {
   return best ? fromWindowsId(best.entry.value) : null;
 }
 
-function normalizeOffset(sign: string | undefined, hours: string | undefined, minutes: string | undefined): string {
+function normalizeOffset(
+  sign: string | undefined,
+  hours: string | undefined,
+  minutes: string | undefined,
+): string {
   if (hours === undefined) return '+00:00';
   return `${sign ?? '+'}${hours.padStart(2, '0')}:${minutes ?? '00'}`.replace(/^-00:00$/, '+00:00');
 }
