@@ -1,0 +1,217 @@
+/**
+ * A real redis-server for integration tests: configured entirely on its command line (no
+ * config file, never the system instance), bound to 127.0.0.1 on an ephemeral port, its data
+ * dir a fresh temp dir. RDB snapshots are off; with `appendonly` the data survives restart().
+ *
+ * Lifecycle: running ──restart()──▶ restarting ──▶ running | down; running | down ──stop()──▶
+ * stopping ──▶ stopped (temp dir removed). stop() is idempotent.
+ */
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+
+import { Redis } from 'ioredis';
+
+import { freePort, LOOPBACK } from './ports.js';
+import { spawnServer } from './processes.js';
+import type { ServerProcess } from './processes.js';
+import { makeTempDir } from './temp-dir.js';
+import type { TempDir } from './temp-dir.js';
+import { sleep } from './wait-for.js';
+
+const REDIS_BIN = '/usr/bin/redis-server';
+const PORT_ATTEMPTS = 3;
+
+export interface RedisOptions {
+  /** Append-only file on, so data survives restart(); default false. */
+  appendonly?: boolean;
+  /** Redis `maxmemory`, e.g. "64mb"; default unlimited. */
+  maxmemory?: string;
+  /** How long start and restart wait for PING to answer; default 10000. */
+  startTimeoutMs?: number;
+}
+
+export interface RedisServer {
+  /** redis://127.0.0.1:PORT */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** The data dir (AOF files). */
+  readonly dir: string;
+  /** Stops redis (SIGTERM: the AOF is flushed) and starts it again on the same port and dir. */
+  restart(): Promise<void>;
+  /** The last lines redis logged, for failure messages. */
+  logTail(lines?: number): string;
+  /** Stops redis and removes its temp dir. Idempotent. */
+  stop(): Promise<void>;
+}
+
+type State = 'running' | 'restarting' | 'down' | 'stopping' | 'stopped';
+
+const TRANSITIONS: Record<State, readonly State[]> = {
+  running: ['restarting', 'stopping'],
+  restarting: ['running', 'down'],
+  down: ['restarting', 'stopping'],
+  stopping: ['stopped'],
+  stopped: [],
+};
+
+export class RedisStartError extends Error {
+  readonly code = 'REDIS_START';
+}
+
+export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
+  try {
+    await access(REDIS_BIN, constants.X_OK);
+  } catch (err) {
+    throw new RedisStartError(`${REDIS_BIN} missing: install redis-server`, { cause: err });
+  }
+  const tempDir = await makeTempDir('mail-ingest-redis-');
+  const dir = tempDir.path;
+  try {
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
+      const port = await freePort();
+      try {
+        const proc = await launch(dir, port, options);
+        return new RunningRedis(tempDir, port, proc, options);
+      } catch (err) {
+        lastError = err;
+        if (!(err instanceof RedisStartError && /address already in use/i.test(err.message))) break;
+      }
+    }
+    throw lastError;
+  } catch (err) {
+    await tempDir.remove();
+    throw err;
+  }
+}
+
+function redisArgs(dir: string, port: number, options: RedisOptions): string[] {
+  // prettier-ignore
+  const args = [
+    '--port', String(port),
+    '--bind', LOOPBACK,
+    '--dir', dir,
+    '--save', '',
+    '--appendonly', options.appendonly ? 'yes' : 'no',
+    '--daemonize', 'no',
+    '--protected-mode', 'no',
+    // Log to stdout, where processes.ts keeps the tail.
+    '--logfile', '',
+  ];
+  if (options.maxmemory !== undefined) args.push('--maxmemory', options.maxmemory);
+  return args;
+}
+
+async function launch(dir: string, port: number, options: RedisOptions): Promise<ServerProcess> {
+  const proc = await spawnServer('redis', REDIS_BIN, redisArgs(dir, port, options), { cwd: dir });
+  const timeoutMs = options.startTimeoutMs ?? 10_000;
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    const status = proc.exitStatus();
+    if (status) {
+      await proc.stop();
+      throw new RedisStartError(
+        `redis-server exited during startup (code ${status.code}, signal ${status.signal}):\n${proc.output()}`,
+      );
+    }
+    try {
+      if ((await ping(port)) === 'PONG') return proc;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() >= deadline) {
+      await proc.stop({ signal: 'SIGKILL' });
+      throw new RedisStartError(
+        `redis-server did not answer PING within ${timeoutMs} ms:\n${proc.output()}`,
+        {
+          cause: lastError,
+        },
+      );
+    }
+    await sleep(25);
+  }
+}
+
+async function ping(port: number): Promise<string> {
+  const client = new Redis({
+    host: LOOPBACK,
+    port,
+    lazyConnect: true,
+    connectTimeout: 1_000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
+  // A refused connection is expected while redis starts; connect() reports it.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await client.ping();
+  } finally {
+    client.disconnect();
+  }
+}
+
+class RunningRedis implements RedisServer {
+  readonly host = LOOPBACK;
+  readonly url: string;
+  readonly dir: string;
+  private state: State = 'running';
+  private stopping: Promise<void> | undefined;
+  private restarting: Promise<void> | undefined;
+
+  constructor(
+    private readonly tempDir: TempDir,
+    readonly port: number,
+    private proc: ServerProcess,
+    private readonly options: RedisOptions,
+  ) {
+    this.url = `redis://${LOOPBACK}:${port}`;
+    this.dir = tempDir.path;
+  }
+
+  private setState(next: State): void {
+    if (!TRANSITIONS[this.state].includes(next)) {
+      throw new Error(`redis test server: cannot go from ${this.state} to ${next}`);
+    }
+    this.state = next;
+  }
+
+  async restart(): Promise<void> {
+    this.setState('restarting');
+    this.restarting = this.relaunch();
+    await this.restarting;
+  }
+
+  private async relaunch(): Promise<void> {
+    try {
+      await this.proc.stop();
+      this.proc = await launch(this.dir, this.port, this.options);
+    } catch (err) {
+      this.setState('down');
+      throw err;
+    }
+    this.setState('running');
+  }
+
+  logTail(lines = 40): string {
+    return this.proc.output().trimEnd().split('\n').slice(-lines).join('\n');
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.teardown();
+    return this.stopping;
+  }
+
+  private async teardown(): Promise<void> {
+    await this.restarting?.catch(() => undefined);
+    this.setState('stopping');
+    const errors: unknown[] = [];
+    await this.proc.stop().catch((err: unknown) => errors.push(err));
+    await this.tempDir.remove().catch((err: unknown) => errors.push(err));
+    this.setState('stopped');
+    if (errors.length > 0) throw new AggregateError(errors, 'stopping the redis test server failed');
+  }
+}
