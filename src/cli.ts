@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { checkConfigCommand } from './cli/check-config.js';
 import { CliUsageError } from './cli/errors.js';
 import type { CliIo, ExitCode } from './cli/io.js';
+import type { Signals } from './cli/run.js';
 import { EXIT } from './cli/io.js';
 import { ConfigError, formatProblem } from './config/errors.js';
 import { loadConfig, resolveConfigPath } from './config/load.js';
@@ -46,6 +47,16 @@ async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
     });
 
   program
+    .command('run')
+    .description('the daemon: watch every tenant mailbox and enqueue its mail, until SIGTERM/SIGINT')
+    .option('-c, --config <path>', 'config file')
+    .action(async (opts: { config?: string }) => {
+      const config = loadConfig(opts.config ?? configPath(), io.env);
+      const { runCommand } = await import('./cli/run.js');
+      exit = await runCommand(config, processSignals);
+    });
+
+  program
     .command('config-schema', { hidden: true })
     .description('print the JSON Schema of the config file')
     .action(() => {
@@ -78,6 +89,16 @@ function reportError(err: unknown, io: CliIo): ExitCode {
   io.stderr(`mail-ingest: unexpected error: ${message.split('\n')[0] ?? ''}\n`);
   return EXIT.failed;
 }
+
+const processSignals: Signals = {
+  on(handler) {
+    process.on('SIGTERM', () => handler('SIGTERM'));
+    process.on('SIGINT', () => handler('SIGINT'));
+  },
+  exitNow(code) {
+    process.exit(code);
+  },
+};
 
 const io: CliIo = {
   stdout: (text) => process.stdout.write(text),

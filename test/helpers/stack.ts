@@ -2,17 +2,17 @@
  * The integration-test server stack: a real Dovecot (IMAP, IMAPS, LMTP) and a real Redis,
  * started side by side, each in its own temp dir on 127.0.0.1 with ephemeral ports.
  */
-import { startDovecot } from './dovecot.js';
-import type { DovecotOptions, DovecotServer } from './dovecot.js';
-import { startRedis } from './redis.js';
-import type { RedisOptions, RedisServer } from './redis.js';
+import { startDovecot } from '../../src/devstack/dovecot.js';
+import type { DovecotOptions, DovecotServer } from '../../src/devstack/dovecot.js';
+import { startRedis } from '../../src/devstack/redis.js';
+import type { RedisOptions, RedisServer } from '../../src/devstack/redis.js';
 
-export { freePort, freePorts } from './ports.js';
-export { leftoverProcesses, liveChildProcesses } from './processes.js';
-export { sleep, waitFor } from './wait-for.js';
-export type { WaitForOptions } from './wait-for.js';
-export type { DovecotOptions, DovecotServer } from './dovecot.js';
-export type { RedisOptions, RedisServer } from './redis.js';
+export { freePort, freePorts } from '../../src/devstack/ports.js';
+export { leftoverProcesses, liveChildProcesses } from '../../src/devstack/processes.js';
+export { sleep, waitFor } from '../../src/devstack/wait-for.js';
+export type { WaitForOptions } from '../../src/devstack/wait-for.js';
+export type { DovecotOptions, DovecotServer } from '../../src/devstack/dovecot.js';
+export type { RedisOptions, RedisServer } from '../../src/devstack/redis.js';
 
 export interface StackOptions {
   dovecot?: DovecotOptions;

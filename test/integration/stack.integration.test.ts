@@ -11,7 +11,7 @@ import type { FetchMessageObject, ImapFlowOptions } from 'imapflow';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { LmtpReplyError } from '../helpers/lmtp-client.js';
+import { LmtpReplyError } from '../../src/devstack/lmtp-client.js';
 import { leftoverProcesses, liveChildProcesses, startStack } from '../helpers/stack.js';
 import type { Stack } from '../helpers/stack.js';
 

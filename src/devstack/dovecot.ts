@@ -22,7 +22,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { promisify } from 'node:util';
 
-import { ImapFlow } from 'imapflow';
+import { appendMessage } from '../imap/append.js';
 
 import { renderDovecotConfig } from './dovecot-config.js';
 import { deliverOverLmtp } from './lmtp-client.js';
@@ -355,21 +355,13 @@ class RunningDovecot implements DovecotServer {
     flags: string[] = [],
     { mailbox = 'INBOX', internalDate }: AppendOptions = {},
   ): Promise<number | undefined> {
-    const client = new ImapFlow({
-      host: this.host,
-      port: this.imapPort,
-      secure: false,
-      doSTARTTLS: false,
-      auth: { user, pass: password },
-      logger: false,
-    });
-    await client.connect();
-    try {
-      const result = await client.append(mailbox, raw, flags, internalDate);
-      return result === false ? undefined : result.uid;
-    } finally {
-      await client.logout().catch(() => client.close());
-    }
+    return appendMessage(
+      { host: this.host, port: this.imapPort, user, password },
+      mailbox,
+      raw,
+      flags,
+      internalDate,
+    );
   }
 
   async restart(): Promise<void> {

@@ -1,0 +1,354 @@
+import type { ImapConfig, TenantConfig } from '../config/types.js';
+import { toError } from '../errors.js';
+import { ImapError, toImapError } from '../imap/errors.js';
+import type { FetchedMessage, MessageMeta, SessionTimeouts } from '../imap/session.js';
+import { DEFAULT_TIMEOUTS, ImapSession } from '../imap/session.js';
+import type { PipelineTenant, ProcessedMessage } from '../message/pipeline.js';
+import { oversizedMessage } from '../message/pipeline.js';
+import type { MessageSource } from '../message/types.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { QueueWriteError } from '../queue/errors.js';
+import type { JobProducer } from '../queue/producer.js';
+import type { BackoffPolicy } from './backoff.js';
+import { Backoff, DEFAULT_BACKOFF } from './backoff.js';
+import type { MessageProcessor } from './processor.js';
+
+/**
+ * Lifecycle of one tenant's mailbox worker:
+ *
+ *   idle -> connecting -> ready <-> (cycle) ; ready -> backoff -> connecting ...
+ *   any -> stopping -> stopped
+ *
+ * `ready` means logged in with the folder open, waiting in IDLE (or for the poll timer) between
+ * cycles. Every failure of the connection leads to `backoff` and then a brand-new client
+ * (imapflow never reconnects by itself).
+ */
+export type TenantState = 'idle' | 'connecting' | 'ready' | 'backoff' | 'stopping' | 'stopped';
+export const TENANT_STATES: readonly TenantState[] = [
+  'idle',
+  'connecting',
+  'ready',
+  'backoff',
+  'stopping',
+  'stopped',
+];
+
+const TRANSITIONS: Readonly<Record<TenantState, readonly TenantState[]>> = {
+  idle: ['connecting', 'stopping', 'stopped'],
+  connecting: ['ready', 'backoff', 'stopping'],
+  ready: ['backoff', 'stopping'],
+  backoff: ['connecting', 'stopping'],
+  stopping: ['stopped'],
+  stopped: [],
+};
+
+export interface TenantWorkerOptions {
+  readonly batchSize: number;
+  /** Redis away: how often to look whether it is back. */
+  readonly redisRetryMs: number;
+  readonly backoff: BackoffPolicy;
+  readonly timeouts: SessionTimeouts;
+}
+
+export const DEFAULT_WORKER_OPTIONS: TenantWorkerOptions = {
+  batchSize: 50,
+  redisRetryMs: 1_000,
+  backoff: DEFAULT_BACKOFF,
+  timeouts: DEFAULT_TIMEOUTS,
+};
+
+interface Fetched {
+  readonly oversized: MessageMeta[];
+  readonly messages: FetchedMessage[];
+  readonly at: number;
+}
+
+export class TenantWorker {
+  #state: TenantState = 'idle';
+  #stopping = false;
+  #loop: Promise<void> | null = null;
+  #wake: (() => void) | null = null;
+  #cycleWanted = true;
+  #session: ImapSession | null = null;
+  readonly #backoff: Backoff;
+  readonly #imap: ImapConfig;
+  readonly #pipelineTenant: PipelineTenant;
+
+  /** When the last cycle completed (ms since epoch), and the last problem, for /readyz. */
+  lastCycleAt: number | null = null;
+  lastError: string | null = null;
+  /** Cycles that completed and found no Unseen mail left; the demo waits on this. */
+  emptyCycles = 0;
+
+  constructor(
+    readonly tenant: TenantConfig,
+    private readonly producer: JobProducer,
+    private readonly processor: MessageProcessor,
+    private readonly log: Logger,
+    private readonly metrics: Metrics | null = null,
+    private readonly options: TenantWorkerOptions = DEFAULT_WORKER_OPTIONS,
+  ) {
+    if (!tenant.imap || !tenant.assistant) throw new Error(`tenant ${tenant.id} has no mailbox to watch`);
+    this.#imap = tenant.imap;
+    this.#pipelineTenant = {
+      id: tenant.id,
+      assistant: tenant.assistant,
+      routing: tenant.routing,
+      limits: tenant.limits,
+    };
+    this.#backoff = new Backoff(options.backoff);
+    this.metrics?.setState(tenant.id, 'idle', TENANT_STATES);
+  }
+
+  get state(): TenantState {
+    return this.#state;
+  }
+
+  start(): void {
+    if (this.#loop) return;
+    this.#loop = this.#run().catch((err: unknown) => {
+      // The loop catches everything itself; reaching this is a bug, and the tenant stops.
+      this.log.error({ err: toError(err) }, 'tenant worker crashed');
+      this.#setState('stopping');
+      this.#setState('stopped');
+    });
+  }
+
+  /** Stops fetching, lets the batch in flight finish (enqueue + \Seen), logs out. Idempotent. */
+  async stop(): Promise<void> {
+    if (!this.#stopping) {
+      this.#stopping = true;
+      if (this.#state === 'idle') this.#setState('stopped');
+      this.#wakeUp();
+    }
+    await this.#loop;
+  }
+
+  /** Hard stop after a timeout or a second signal: drops the connection at once. */
+  abort(): void {
+    this.#stopping = true;
+    this.#session?.close();
+    this.#wakeUp();
+  }
+
+  #setState(next: TenantState): void {
+    if (next === this.#state) return;
+    if (!TRANSITIONS[this.#state].includes(next)) {
+      throw new Error(`tenant ${this.tenant.id}: illegal state change ${this.#state} -> ${next}`);
+    }
+    this.log.info({ from: this.#state, to: next }, 'tenant state');
+    this.#state = next;
+    this.metrics?.setState(this.tenant.id, next, TENANT_STATES);
+  }
+
+  #wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+
+  /** Waits for a wake-up (new mail, closed connection, stop) or the timeout. */
+  #sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#wake = null;
+        resolve();
+      }, ms);
+      timer.unref();
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopping) {
+      this.#setState('connecting');
+      let retryAfterMs: number | null = null;
+      try {
+        const session = await ImapSession.open(
+          this.#imap,
+          this.log,
+          {
+            onExists: () => {
+              this.#cycleWanted = true;
+              this.#wakeUp();
+            },
+            onClose: () => this.#wakeUp(),
+          },
+          this.options.timeouts,
+        );
+        this.#session = session;
+        if (this.#stopping) break;
+        this.#backoff.connected(Date.now());
+        this.#setState('ready');
+        this.log.info(
+          {
+            host: this.#imap.host,
+            folder: this.#imap.folder,
+            uidValidity: session.uidValidity,
+            idle: session.supportsIdle,
+          },
+          'imap connected',
+        );
+        await this.#serve(session);
+      } catch (err) {
+        const e = toImapError(err, 'imap');
+        retryAfterMs = e.retryAfterMs;
+        this.lastError = e.message;
+        this.log.warn({ err: e, kind: e.kind, serverText: e.serverText }, 'imap connection failed');
+      } finally {
+        const session = this.#session;
+        this.#session = null;
+        if (session) {
+          if (this.#stopping) await session.logout();
+          else session.close();
+        }
+      }
+      if (this.#stopping) break;
+      const delay = this.#backoff.failed(Date.now(), retryAfterMs);
+      this.#setState('backoff');
+      this.log.info({ delayMs: delay, attempt: this.#backoff.attempt }, 'reconnecting after back-off');
+      await this.#sleep(delay);
+    }
+    this.#setState('stopping');
+    this.#setState('stopped');
+  }
+
+  /** Cycles on the open session until it closes (throws) or the worker stops (returns). */
+  async #serve(session: ImapSession): Promise<void> {
+    this.#cycleWanted = true;
+    let redisDown = false;
+    while (!this.#stopping) {
+      if (!session.usable) throw new ImapError('closed', 'connection closed', null, null);
+      if (this.#cycleWanted) {
+        if (!this.producer.ready) {
+          if (!redisDown) this.log.warn('redis unavailable: not fetching, marking nothing, until it is back');
+          redisDown = true;
+          this.lastError = 'redis unavailable';
+          await this.#sleep(this.options.redisRetryMs);
+          continue;
+        }
+        if (redisDown) this.log.info('redis is back: resuming');
+        redisDown = false;
+        this.#cycleWanted = false;
+        try {
+          await this.#cycle(session);
+        } catch (err) {
+          if (!(err instanceof QueueWriteError)) throw err;
+          // Nothing of the failed batch was marked; it is fetched again once Redis answers.
+          this.metrics?.queueAddErrors.inc({ tenant: this.tenant.id });
+          this.lastError = err.message;
+          this.log.warn({ err }, 'recording jobs failed: nothing marked read, retrying');
+          this.#cycleWanted = true;
+          await this.#sleep(this.options.redisRetryMs);
+        }
+        continue;
+      }
+      const idle = this.tenant.poll.idle && session.supportsIdle;
+      if (idle) session.idle();
+      // poll.interval is the polling period without IDLE and the safety re-scan with it.
+      await this.#sleep(this.tenant.poll.intervalMs);
+      // Woken by EXISTS (cycleWanted already set), by the timer (poll / safety re-scan), by a
+      // closed connection (checked at the top) or by stop().
+      if (!this.#stopping) this.#cycleWanted = true;
+    }
+  }
+
+  async #cycle(session: ImapSession): Promise<void> {
+    const started = Date.now();
+    const endTimer = this.metrics?.cycleSeconds.startTimer({ tenant: this.tenant.id });
+    const uids = await session.searchUnseen();
+    const batches: number[][] = [];
+    for (let i = 0; i < uids.length; i += this.options.batchSize)
+      batches.push(uids.slice(i, i + this.options.batchSize));
+
+    // The next batch downloads while this one is parsed (in worker threads) and recorded.
+    let next: Promise<Fetched> | null = batches[0] ? this.#fetch(session, batches[0]) : null;
+    for (let i = 0; next !== null; i++) {
+      const fetched = await next;
+      const following = batches[i + 1];
+      next = following && !this.#stopping ? this.#fetch(session, following) : null;
+      // Settled below or abandoned with the connection; never an unhandled rejection.
+      next?.catch(() => undefined);
+      await this.#record(session, fetched);
+    }
+    this.lastCycleAt = Date.now();
+    this.lastError = null;
+    if (uids.length === 0) this.emptyCycles++;
+    this.metrics?.lastSuccess.set({ tenant: this.tenant.id }, Math.floor(this.lastCycleAt / 1000));
+    endTimer?.();
+    if (uids.length > 0) this.log.debug({ messages: uids.length, ms: Date.now() - started }, 'cycle done');
+  }
+
+  async #fetch(session: ImapSession, uids: readonly number[]): Promise<Fetched> {
+    const endTimer = this.metrics?.fetchSeconds.startTimer({ tenant: this.tenant.id });
+    const metas = await session.fetchMeta(uids);
+    const max = this.tenant.limits.maxMessageBytes;
+    const oversized = metas.filter((m) => m.size > max);
+    const messages = await session.fetchSources(metas.filter((m) => m.size <= max).map((m) => m.uid));
+    endTimer?.();
+    return { oversized, messages, at: Date.now() };
+  }
+
+  async #record(session: ImapSession, fetched: Fetched): Promise<void> {
+    const source = (m: MessageMeta, size: number): MessageSource => ({
+      user: this.#imap.user,
+      folder: this.#imap.folder,
+      uidValidity: session.uidValidity,
+      uid: m.uid,
+      size,
+      internalDate: m.internalDate,
+    });
+    const processed = await Promise.all([
+      ...fetched.oversized.map((m) =>
+        Promise.resolve({ uid: m.uid, result: oversizedMessage(source(m, m.size), this.#pipelineTenant) }),
+      ),
+      ...fetched.messages.map(async (m) => ({
+        uid: m.uid,
+        result: await this.processor
+          .process(m.source, source(m, m.source.length), this.#pipelineTenant)
+          .catch(
+            // A message that crashes the parser itself is dead-lettered like an unparseable one.
+            (err: unknown) => crashedMessage(source(m, m.source.length), this.#pipelineTenant, err),
+          ),
+      })),
+    ]);
+    const results: ProcessedMessage[] = processed.map((p) => p.result);
+    await this.producer.record(this.tenant.id, results);
+    // Only now that every job of the batch is in Redis: \Seen, for the whole batch at once.
+    await session.markSeen(processed.map((p) => p.uid));
+    const ms = Date.now() - fetched.at;
+    for (const { uid, result } of processed) {
+      this.metrics?.messages.inc({ tenant: this.tenant.id, outcome: result.outcome });
+      const invites = result.jobs[0]?.payload.invites.length ?? 0;
+      if (invites > 0) this.metrics?.invites.inc({ tenant: this.tenant.id }, invites);
+      this.log.info(
+        {
+          uid,
+          messageId: result.messageId,
+          workspace: result.jobs.filter((j) => j.workspace !== null).map((j) => j.workspace),
+          outcome: result.outcome,
+          reason: result.reason ?? undefined,
+          autoSubmitted: result.autoSubmitted ?? undefined,
+          invites: invites || undefined,
+          warnings: result.warnings.length || undefined,
+          ms,
+        },
+        'message processed',
+      );
+    }
+  }
+}
+
+function crashedMessage(source: MessageSource, tenant: PipelineTenant, err: unknown): ProcessedMessage {
+  const base = oversizedMessage(source, tenant);
+  const reason = `parser failed: ${toError(err).message}`;
+  return {
+    ...base,
+    reason,
+    jobs: base.jobs.map((j) => ({ ...j, payload: { ...j.payload, reason } })),
+  };
+}

@@ -1,0 +1,154 @@
+import { Job, Queue } from 'bullmq';
+import type { JobsOptions } from 'bullmq';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
+
+import type { QueueTemplates } from '../config/types.js';
+import { toError } from '../errors.js';
+import type { ProcessedMessage } from '../message/pipeline.js';
+import type { EmailPayload } from '../message/types.js';
+import type { Logger } from '../observability/logger.js';
+import { QueueWriteError } from './errors.js';
+import { jobIdFor } from './job-id.js';
+import { queueNameFor } from './plan.js';
+
+export const JOB_NAME = 'email';
+
+/**
+ * Defaults for consumers: a few retries with back-off, and retention limits so completed and
+ * failed jobs do not grow Redis without bound (README "Job contract").
+ */
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 10_000 },
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 14 * 24 * 3600, count: 50_000 },
+};
+
+export interface ProducerSettings {
+  readonly prefix: string;
+  readonly statePrefix: string;
+  readonly templates: QueueTemplates;
+}
+
+interface PlannedAdd {
+  readonly queue: string;
+  readonly jobId: string;
+  readonly marker: string;
+  readonly payload: EmailPayload;
+}
+
+/**
+ * Records the outcome of processed messages in Redis, atomically per batch: each job is added
+ * in one MULTI together with the daemon's own dedup marker (SPEC §5: BullMQ deletes its job-id
+ * keys when a job is removed, so the marker outlives the job for `dedupWindow`) and the queue's
+ * name in `<statePrefix>:queues`. Either all of it is in Redis or none of it is.
+ */
+export class JobProducer {
+  readonly #queues = new Map<string, Promise<Queue>>();
+  #closed = false;
+
+  constructor(
+    private readonly redis: Redis | Cluster,
+    private readonly settings: ProducerSettings,
+    private readonly log: Logger,
+  ) {}
+
+  get queuesKey(): string {
+    return `${this.settings.statePrefix}:queues`;
+  }
+
+  /** Whether Redis is connected right now; a cycle should not start without it. */
+  get ready(): boolean {
+    return this.redis.status === 'ready';
+  }
+
+  /** Jobs of the given messages; resolves once all are durably in Redis (or were already). */
+  async record(
+    tenant: string,
+    messages: readonly ProcessedMessage[],
+  ): Promise<{ added: number; duplicates: number }> {
+    const planned = messages.flatMap((m) => this.plan(tenant, m));
+    if (planned.length === 0) return { added: 0, duplicates: 0 };
+    try {
+      const existing = await this.redis.pipeline(planned.map((p) => ['exists', p.marker])).exec();
+      const todo = planned.filter((_, i) => !(existing?.[i]?.[1] === 1));
+      if (todo.length === 0) return { added: 0, duplicates: planned.length };
+
+      const queues = await Promise.all(todo.map((p) => this.queue(p.queue)));
+      // BullMQ's client wrapper (same connection) hands out transactions its job scripts can be
+      // queued on; underneath it is an ioredis MULTI, which takes our own commands as well.
+      const client = await (queues[0] as Queue).getBackend().client;
+      const transaction = client.multi();
+      const multi = transaction as unknown as ChainableCommander;
+      const queued: Promise<unknown>[] = [];
+      todo.forEach((p, i) => {
+        const queue = queues[i] as Queue;
+        multi.set(p.marker, '1', 'PX', this.settings.templates.dedupWindowMs);
+        const job = new Job(queue, JOB_NAME, p.payload, { ...DEFAULT_JOB_OPTIONS, jobId: p.jobId }, p.jobId);
+        // Queued synchronously on the transaction, the way BullMQ's own bulk add does it;
+        // a synchronous failure (bad options) surfaces when awaited below, before EXEC.
+        queued.push(job.addJob(transaction));
+      });
+      multi.sadd(this.queuesKey, ...new Set(todo.map((p) => p.queue)));
+      const results = await multi.exec();
+      await Promise.allSettled(queued);
+      if (results === null) throw new QueueWriteError('Redis discarded the transaction');
+      for (const [err, value] of results) {
+        if (err) throw new QueueWriteError(`Redis rejected a write: ${err.message}`, { cause: err });
+        if (typeof value === 'number' && value < 0)
+          throw new QueueWriteError(`BullMQ refused a job (code ${value})`);
+      }
+      return { added: todo.length, duplicates: planned.length - todo.length };
+    } catch (err) {
+      if (err instanceof QueueWriteError) throw err;
+      throw new QueueWriteError(`recording jobs failed: ${toError(err).message}`, { cause: err });
+    }
+  }
+
+  plan(tenant: string, message: ProcessedMessage): PlannedAdd[] {
+    return message.jobs.map((job) => {
+      const queue = queueNameFor(this.settings.templates, tenant, job);
+      const jobId = jobIdFor(tenant, queue, message.identity);
+      return {
+        queue,
+        jobId,
+        marker: `${this.settings.statePrefix}:dedup:${queue}:${jobId}`,
+        payload: job.payload,
+      };
+    });
+  }
+
+  async #open(name: string): Promise<Queue> {
+    const queue = new Queue(name, {
+      connection: this.redis,
+      prefix: this.settings.prefix,
+      defaultJobOptions: DEFAULT_JOB_OPTIONS,
+    });
+    queue.on('error', (err: Error) => this.log.warn({ err, queue: name }, 'queue error'));
+    await queue.waitUntilReady();
+    return queue;
+  }
+
+  private queue(name: string): Promise<Queue> {
+    if (this.#closed) return Promise.reject(new QueueWriteError('producer is closed'));
+    let queue = this.#queues.get(name);
+    if (!queue) {
+      queue = this.#open(name);
+      this.#queues.set(name, queue);
+      // A queue that failed to open (Redis away) is opened afresh next time.
+      queue.catch(() => this.#queues.delete(name));
+    }
+    return queue;
+  }
+
+  /** Closes the queues; the shared connection is closed by its owner. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const results = await Promise.allSettled([...this.#queues.values()].map(async (q) => (await q).close()));
+    const failures = results
+      .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+      .map((r) => toError(r.reason));
+    if (failures.length > 0) throw new AggregateError(failures, 'closing queues failed');
+  }
+}
