@@ -57,6 +57,14 @@ async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
     });
 
   program
+    .command('demo')
+    .description('the embedded default: throwaway Dovecot + Redis, sample mail, the daemon until drained, a summary')
+    .action(async () => {
+      const { demoCommand } = await import('./cli/demo.js');
+      exit = await demoCommand(io);
+    });
+
+  program
     .command('config-schema', { hidden: true })
     .description('print the JSON Schema of the config file')
     .action(() => {

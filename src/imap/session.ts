@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
 
 import { ImapFlow } from 'imapflow';
@@ -68,7 +69,8 @@ export class ImapSession {
       // starttls: STARTTLS is required (the connection fails if the server does not offer it);
       // none: never attempted. There is no "use it if offered" mode: no silent downgrade.
       doSTARTTLS: imap.tls === 'starttls' ? true : imap.tls === 'none' ? false : undefined,
-      servername: imap.host,
+      // SNI carries host names only (RFC 6066); an IP address is verified against the certificate's IP SANs.
+      servername: isIP(imap.host) === 0 ? imap.host : undefined,
       auth: { user: imap.user, pass: imap.password.reveal() },
       tls: imap.caFile !== null ? { ca: [...rootCertificates, readFileSync(imap.caFile, 'utf8')] } : {},
       logger: imapflowLogger(log.child({ component: 'imapflow' })),

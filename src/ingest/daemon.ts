@@ -51,7 +51,9 @@ export class Daemon {
     this.#redis = redis;
     redis.on('error', (err: Error) => this.log.debug({ err }, 'redis connection error'));
     redis.on('ready', () => this.log.info('redis connected'));
-    redis.on('close', () => this.log.warn('redis connection closed'));
+    redis.on('close', () => {
+      if (this.#stopping === null) this.log.warn('redis connection closed');
+    });
     this.#producer = new JobProducer(
       redis,
       {

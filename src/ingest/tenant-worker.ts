@@ -80,6 +80,8 @@ export class TenantWorker {
   lastError: string | null = null;
   /** Cycles that completed and found no Unseen mail left; the demo waits on this. */
   emptyCycles = 0;
+  /** Messages recorded and marked \Seen since start. */
+  processedMessages = 0;
 
   constructor(
     readonly tenant: TenantConfig,
@@ -321,6 +323,7 @@ export class TenantWorker {
     // Only now that every job of the batch is in Redis: \Seen, for the whole batch at once.
     await session.markSeen(processed.map((p) => p.uid));
     const ms = Date.now() - fetched.at;
+    this.processedMessages += processed.length;
     for (const { uid, result } of processed) {
       this.metrics?.messages.inc({ tenant: this.tenant.id, outcome: result.outcome });
       const invites = result.jobs[0]?.payload.invites.length ?? 0;
