@@ -3,16 +3,8 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-import { build, ensureDependencies, ensureServers, nodeVersionOk, root } from './setup.mjs';
+import { root, setUpOrExit } from './setup.mjs';
 
-try {
-  nodeVersionOk();
-  ensureServers();
-  ensureDependencies();
-  build();
-} catch (err) {
-  process.stderr.write(`npm run demo: ${err.message}\n`);
-  process.exit(1);
-}
+setUpOrExit('npm run demo');
 const result = spawnSync(process.execPath, [path.join(root, 'dist', 'cli.js'), 'demo'], { stdio: 'inherit', cwd: root });
 process.exit(result.status ?? 1);

@@ -83,3 +83,16 @@ export function nodeVersionOk() {
 }
 
 export { execFileSync };
+
+/** The whole set-up for a command; on failure one line naming what is missing, then exit 1. */
+export function setUpOrExit(command) {
+  try {
+    nodeVersionOk();
+    ensureServers();
+    ensureDependencies();
+    build();
+  } catch (err) {
+    process.stderr.write(`${command}: ${err.message}\n`);
+    process.exit(1);
+  }
+}

@@ -2,17 +2,9 @@
 // npm ci, build), then runs lint and every test (unit and integration) with vitest.
 import { spawnSync } from 'node:child_process';
 
-import { build, ensureDependencies, ensureServers, nodeVersionOk, root } from './setup.mjs';
+import { root, setUpOrExit } from './setup.mjs';
 
-try {
-  nodeVersionOk();
-  ensureServers();
-  ensureDependencies();
-  build();
-} catch (err) {
-  process.stderr.write(`npm test: ${err.message}\n`);
-  process.exit(1);
-}
+setUpOrExit('npm test');
 
 const steps = [
   ['lint', ['npm', 'run', '-s', 'lint']],

@@ -34,6 +34,8 @@ import { makeTempDir } from './temp-dir.js';
 import type { TempDir } from './temp-dir.js';
 import { createTlsFiles } from './tls-certificate.js';
 import { sleep } from './wait-for.js';
+import type { ServerState } from './server-state.js';
+import { nextServerState } from './server-state.js';
 
 const run = promisify(execFile);
 const DOVECOT_BIN = '/usr/sbin/dovecot';
@@ -87,16 +89,6 @@ export interface DovecotServer {
   /** Stops Dovecot and removes its temp dir. Idempotent. */
   stop(): Promise<void>;
 }
-
-type State = 'running' | 'restarting' | 'down' | 'stopping' | 'stopped';
-
-const TRANSITIONS: Record<State, readonly State[]> = {
-  running: ['restarting', 'stopping'],
-  restarting: ['running', 'down'],
-  down: ['restarting', 'stopping'],
-  stopping: ['stopped'],
-  stopped: [],
-};
 
 export class DovecotStartError extends Error {
   readonly code = 'DOVECOT_START';
@@ -283,7 +275,7 @@ class RunningDovecot implements DovecotServer {
   readonly lmtpPort: number;
   readonly caPath: string;
   readonly dir: string;
-  private state: State = 'running';
+  private state: ServerState = 'running';
   private stopping: Promise<void> | undefined;
   private restarting: Promise<void> | undefined;
   /** addUser calls run one after another: each rewrites files the next may look at. */
@@ -302,11 +294,8 @@ class RunningDovecot implements DovecotServer {
     this.dir = layout.dir;
   }
 
-  private setState(next: State): void {
-    if (!TRANSITIONS[this.state].includes(next)) {
-      throw new Error(`dovecot test server: cannot go from ${this.state} to ${next}`);
-    }
-    this.state = next;
+  private setState(next: ServerState): void {
+    this.state = nextServerState('dovecot test server', this.state, next);
   }
 
   async addUser(email: string, password: string): Promise<void> {

@@ -17,6 +17,8 @@ import type { ServerProcess } from './processes.js';
 import { makeTempDir } from './temp-dir.js';
 import type { TempDir } from './temp-dir.js';
 import { sleep } from './wait-for.js';
+import type { ServerState } from './server-state.js';
+import { nextServerState } from './server-state.js';
 
 const REDIS_BIN = '/usr/bin/redis-server';
 const PORT_ATTEMPTS = 3;
@@ -44,16 +46,6 @@ export interface RedisServer {
   /** Stops redis and removes its temp dir. Idempotent. */
   stop(): Promise<void>;
 }
-
-type State = 'running' | 'restarting' | 'down' | 'stopping' | 'stopped';
-
-const TRANSITIONS: Record<State, readonly State[]> = {
-  running: ['restarting', 'stopping'],
-  restarting: ['running', 'down'],
-  down: ['restarting', 'stopping'],
-  stopping: ['stopped'],
-  stopped: [],
-};
 
 export class RedisStartError extends Error {
   readonly code = 'REDIS_START';
@@ -158,7 +150,7 @@ class RunningRedis implements RedisServer {
   readonly host = LOOPBACK;
   readonly url: string;
   readonly dir: string;
-  private state: State = 'running';
+  private state: ServerState = 'running';
   private stopping: Promise<void> | undefined;
   private restarting: Promise<void> | undefined;
 
@@ -172,11 +164,8 @@ class RunningRedis implements RedisServer {
     this.dir = tempDir.path;
   }
 
-  private setState(next: State): void {
-    if (!TRANSITIONS[this.state].includes(next)) {
-      throw new Error(`redis test server: cannot go from ${this.state} to ${next}`);
-    }
-    this.state = next;
+  private setState(next: ServerState): void {
+    this.state = nextServerState('redis test server', this.state, next);
   }
 
   async restart(): Promise<void> {
