@@ -57,8 +57,43 @@ async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
     });
 
   program
+    .command('validate')
+    .description(
+      '"Validate email config": IMAP login + folder status, then a test mail from the assistant to itself',
+    )
+    .option('-t, --tenant <id>', 'only this tenant')
+    .option('--json', 'one JSON document instead of a table')
+    .option('--wait-delivery', 'also wait (bounded) until the test mail shows up in the mailbox')
+    .option('--wait-timeout <seconds>', 'how long --wait-delivery waits', '120')
+    .option('-c, --config <path>', 'config file')
+    .action(
+      async (opts: {
+        tenant?: string;
+        json?: boolean;
+        waitDelivery?: boolean;
+        waitTimeout: string;
+        config?: string;
+      }) => {
+        const config = loadConfig(opts.config ?? configPath(), io.env);
+        const { validateCommand } = await import('./cli/validate.js');
+        exit = await validateCommand(
+          config,
+          {
+            tenant: opts.tenant,
+            json: opts.json,
+            waitDelivery: opts.waitDelivery,
+            waitTimeoutMs: Math.max(1, Number(opts.waitTimeout) || 120) * 1000,
+          },
+          io,
+        );
+      },
+    );
+
+  program
     .command('demo')
-    .description('the embedded default: throwaway Dovecot + Redis, sample mail, the daemon until drained, a summary')
+    .description(
+      'the embedded default: throwaway Dovecot + Redis, sample mail, the daemon until drained, a summary',
+    )
     .action(async () => {
       const { demoCommand } = await import('./cli/demo.js');
       exit = await demoCommand(io);

@@ -51,7 +51,9 @@ export async function runDemo(out: (text: string) => void): Promise<void> {
 
     const listings = await readQueues(redis.url, config.redis.prefix, config.redis.statePrefix);
     out(renderSummary(listings));
-    out(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s; every message is marked \\Seen only after its jobs were in Redis.\n`);
+    out(
+      `\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s; every message is marked \\Seen only after its jobs were in Redis.\n`,
+    );
   } finally {
     if (daemon) daemon.abort();
     await Promise.allSettled([dovecot.stop(), redis.stop()]);

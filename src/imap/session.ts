@@ -180,6 +180,16 @@ export class ImapSession {
       throw new ImapError('protocol', 'UID STORE +FLAGS (\\Seen) was not accepted by the server', null, null);
   }
 
+  /** UIDs of messages whose Message-ID header is `messageId` (validate --wait-delivery). */
+  async findByMessageId(messageId: string): Promise<number[]> {
+    try {
+      const result = await this.client.search({ header: { 'message-id': messageId } }, { uid: true });
+      return Array.isArray(result) ? result : [];
+    } catch (err) {
+      throw toImapError(err, 'UID SEARCH HEADER Message-ID');
+    }
+  }
+
   async status(): Promise<{ messages: number; unseen: number }> {
     try {
       const mailbox = this.client.mailbox;

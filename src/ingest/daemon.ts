@@ -6,8 +6,11 @@ import { HealthServer } from '../observability/health-server.js';
 import type { Readiness } from '../observability/health-server.js';
 import type { Logger } from '../observability/logger.js';
 import { Metrics } from '../observability/metrics.js';
+import { createSender, sendingSetup } from '../outbound/identity.js';
+import { renderQueueName } from '../queue/names.js';
+import { OutboundWorker } from '../queue/outbound-worker.js';
 import { JobProducer } from '../queue/producer.js';
-import { createProducerConnection } from '../queue/redis.js';
+import { createRedisConnection } from '../queue/redis.js';
 import type { MessageProcessor } from './processor.js';
 import { createProcessor } from './processor.js';
 import type { TenantWorkerOptions } from './tenant-worker.js';
@@ -29,6 +32,7 @@ export interface DaemonOptions {
 export class Daemon {
   readonly metrics = new Metrics();
   readonly workers: TenantWorker[] = [];
+  readonly outbound: OutboundWorker[] = [];
   #redis: Redis | Cluster | null = null;
   #producer: JobProducer | null = null;
   #processor: MessageProcessor | null = null;
@@ -47,7 +51,10 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
-    const redis = createProducerConnection(this.config.redis.url, { connectionName: 'mail-ingest:producer' });
+    const redis = createRedisConnection(this.config.redis.url, {
+      connectionName: 'mail-ingest:producer',
+      profile: 'producer',
+    });
     this.#redis = redis;
     redis.on('error', (err: Error) => this.log.debug({ err }, 'redis connection error'));
     redis.on('ready', () => this.log.info('redis connected'));
@@ -71,6 +78,22 @@ export class Daemon {
       const log = this.log.child({ tenant: tenant.id });
       this.workers.push(
         new TenantWorker(tenant, this.#producer, this.#processor, log, this.metrics, workerOptions),
+      );
+    }
+    for (const tenant of this.config.tenants) {
+      const setup = sendingSetup(tenant, this.config.sender);
+      if (!setup) continue;
+      const queue = renderQueueName(this.config.queues.outbound, { tenant: tenant.id });
+      const log = this.log.child({ tenant: tenant.id, component: 'outbound' });
+      this.outbound.push(
+        new OutboundWorker(
+          queue,
+          this.config.redis.url,
+          this.config.redis.prefix,
+          createSender(setup.transport),
+          setup.identity,
+          log,
+        ),
       );
     }
     if (this.config.http) {
@@ -146,6 +169,7 @@ export class Daemon {
         await Promise.all(this.workers.map((w) => w.stop()));
       }
     });
+    await step('outbound', async () => Promise.all(this.outbound.map((w) => w.stop())));
     await step('http', async () => this.#health?.stop());
     await step('producer', async () => this.#producer?.close());
     await step('redis', async () => {

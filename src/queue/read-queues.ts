@@ -9,7 +9,11 @@ export interface QueueListing {
 }
 
 /** Every queue the daemon recorded in `<statePrefix>:queues`, with its jobs (for the demo). */
-export async function readQueues(redisUrl: string, prefix: string, statePrefix: string): Promise<QueueListing[]> {
+export async function readQueues(
+  redisUrl: string,
+  prefix: string,
+  statePrefix: string,
+): Promise<QueueListing[]> {
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   try {
     const names = (await connection.smembers(`${statePrefix}:queues`)).sort();
@@ -17,8 +21,20 @@ export async function readQueues(redisUrl: string, prefix: string, statePrefix: 
     for (const name of names) {
       const queue = new Queue<EmailPayload>(name, { connection, prefix });
       try {
-        const jobs = await queue.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized']);
-        out.push({ queue: name, jobs: jobs.map((j) => ({ id: j.id ?? '', data: j.data })).sort((a, b) => a.data.subject.localeCompare(b.data.subject)) });
+        const jobs = await queue.getJobs([
+          'waiting',
+          'active',
+          'completed',
+          'failed',
+          'delayed',
+          'prioritized',
+        ]);
+        out.push({
+          queue: name,
+          jobs: jobs
+            .map((j) => ({ id: j.id ?? '', data: j.data }))
+            .sort((a, b) => a.data.subject.localeCompare(b.data.subject)),
+        });
       } finally {
         await queue.close();
       }

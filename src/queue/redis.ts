@@ -2,16 +2,21 @@ import { Cluster, Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 
 /**
- * The producer's Redis connection (STYLE 8): commands fail fast instead of queueing while Redis
- * is away, so the poller notices an outage at once, marks nothing read, and waits for Redis to
- * come back; ioredis keeps reconnecting in the background with a capped delay.
+ * Two connection profiles (STYLE 8). `producer`: commands fail fast instead of queueing while
+ * Redis is away, so the poller notices an outage at once, marks nothing read, and waits for Redis
+ * to come back. `worker` (BullMQ workers, which block): retry forever. Both reconnect in the
+ * background with a capped delay.
  */
-export function createProducerConnection(url: string, options: { connectionName: string }): Redis | Cluster {
+export function createRedisConnection(
+  url: string,
+  options: { connectionName: string; profile: 'producer' | 'worker' },
+): Redis | Cluster {
+  const producer = options.profile === 'producer';
   const common: RedisOptions = {
     connectionName: options.connectionName,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: 10_000,
+    enableOfflineQueue: !producer,
+    maxRetriesPerRequest: producer ? 1 : null,
+    ...(producer ? { commandTimeout: 10_000 } : {}),
     connectTimeout: 10_000,
     lazyConnect: false,
     retryStrategy: (attempt) => Math.min(250 * 2 ** Math.min(attempt, 6), 5_000),
@@ -34,7 +39,7 @@ export function createProducerConnection(url: string, options: { connectionName:
     const hosts =
       url.slice(url.indexOf('@') >= 0 ? url.indexOf('@') + 1 : 'redis-cluster://'.length).split('/')[0] ?? '';
     return new Cluster(hostList(hosts), {
-      enableOfflineQueue: false,
+      enableOfflineQueue: !producer,
       redisOptions: {
         ...common,
         password: parsed.password !== '' ? decodeURIComponent(parsed.password) : undefined,

@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { rootCertificates } from 'node:tls';
+
+import nodemailer from 'nodemailer';
+
+import type { SmtpConfig } from '../config/types.js';
+import { scrubSecrets } from '../observability/scrub.js';
+import { SendError } from './errors.js';
+import type { OutgoingMessage } from './job.js';
+import type { MailSender, SendResult } from './sender.js';
+
+interface NodemailerError {
+  message?: unknown;
+  code?: unknown;
+  responseCode?: unknown;
+  response?: unknown;
+}
+
+/**
+ * SMTP through nodemailer with a connection pool. `starttls` requires STARTTLS (requireTLS:
+ * a server without it is refused, nothing is sent in clear); `tls` is implicit TLS; `none`
+ * never upgrades and is allowed only with allowInsecure (checked by the config).
+ */
+export class SmtpSender implements MailSender {
+  readonly transport = 'smtp' as const;
+  readonly #transporter: ReturnType<typeof nodemailer.createTransport>;
+  readonly #secrets: string[];
+
+  constructor(config: SmtpConfig, options: { pool?: boolean; timeoutMs?: number } = {}) {
+    const timeout = options.timeoutMs ?? 30_000;
+    this.#secrets = config.password ? [config.password.reveal()] : [];
+    this.#transporter = nodemailer.createTransport({
+      pool: options.pool ?? true,
+      maxConnections: 2,
+      host: config.host,
+      port: config.port,
+      secure: config.encryption === 'tls',
+      requireTLS: config.encryption === 'starttls',
+      ignoreTLS: config.encryption === 'none',
+      auth:
+        config.user && config.password ? { user: config.user, pass: config.password.reveal() } : undefined,
+      tls: {
+        ...(config.caFile ? { ca: [...rootCertificates, readFileSync(config.caFile, 'utf8')] } : {}),
+        ...(isIP(config.host) === 0 ? { servername: config.host } : {}),
+      },
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout,
+      logger: false,
+    } as Parameters<typeof nodemailer.createTransport>[0]);
+  }
+
+  async send(message: OutgoingMessage): Promise<SendResult> {
+    try {
+      const info = (await this.#transporter.sendMail({
+        from: message.from.name
+          ? { name: message.from.name, address: message.from.address }
+          : message.from.address,
+        to: message.to.map(mailbox),
+        cc: message.cc.map(mailbox),
+        bcc: message.bcc.map(mailbox),
+        replyTo: message.replyTo ? mailbox(message.replyTo) : undefined,
+        subject: message.subject,
+        text: message.text ?? undefined,
+        html: message.html ?? undefined,
+        messageId: message.messageId,
+        inReplyTo: message.inReplyTo ?? undefined,
+        references: message.references.length > 0 ? [...message.references] : undefined,
+        headers: { ...message.extraHeaders },
+        attachments: message.attachments.map((a) => ({
+          filename: a.filename ?? undefined,
+          contentType: a.contentType,
+          content: a.content,
+          cid: a.contentId ?? undefined,
+          contentDisposition: a.inline ? 'inline' : 'attachment',
+        })),
+      })) as { response?: unknown; messageId?: unknown };
+      const response = typeof info.response === 'string' ? scrubSecrets(info.response, this.#secrets) : '';
+      return { replyCode: replyCodeOf(response), response, messageId: message.messageId };
+    } catch (err) {
+      throw this.#classify(err);
+    }
+  }
+
+  #classify(err: unknown): SendError {
+    const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as NodemailerError;
+    const code = typeof e.code === 'string' ? e.code : '';
+    const replyCode = typeof e.responseCode === 'number' ? e.responseCode : null;
+    const text = scrubSecrets(
+      typeof e.response === 'string' ? e.response : typeof e.message === 'string' ? e.message : 'send failed',
+      this.#secrets,
+    );
+    if (replyCode !== null && replyCode >= 500) {
+      return new SendError(
+        code === 'EAUTH' ? 'auth' : 'rejected',
+        true,
+        `SMTP ${replyCode}: ${text}`,
+        replyCode,
+        { cause: err },
+      );
+    }
+    if (replyCode !== null && replyCode >= 400)
+      return new SendError('transient', false, `SMTP ${replyCode}: ${text}`, replyCode, { cause: err });
+    if (code === 'ETLS' || /TLS|certificate|SSL/i.test(text))
+      return new SendError('tls', false, `TLS: ${text}`, null, { cause: err });
+    if (code === 'EAUTH') return new SendError('auth', true, `authentication: ${text}`, null, { cause: err });
+    return new SendError('network', false, `${code || 'network'}: ${text}`, null, { cause: err });
+  }
+
+  /** Connect, upgrade and authenticate without sending (used by `validate` for a precise step). */
+  async verify(): Promise<void> {
+    try {
+      await this.#transporter.verify();
+    } catch (err) {
+      throw this.#classify(err);
+    }
+  }
+
+  close(): Promise<void> {
+    this.#transporter.close();
+    return Promise.resolve();
+  }
+}
+
+function mailbox(a: { name: string | null; address: string }): string | { name: string; address: string } {
+  return a.name ? { name: a.name, address: a.address } : a.address;
+}
+
+function replyCodeOf(response: string): number | null {
+  const match = /^(\d{3})\b/.exec(response);
+  return match ? Number(match[1]) : null;
+}
