@@ -21,6 +21,7 @@ export const DEFAULTS = {
   redisUrl: 'redis://127.0.0.1:6379',
   redisPrefix: 'bull',
   statePrefix: 'mail-ingest',
+  leaseTtl: '30s',
   queues: {
     workspace: '{tenant}.{workspace}',
     unrouted: '{tenant}.unrouted',
@@ -64,6 +65,7 @@ export function compileConfig(
       url: raw.redis?.url ?? DEFAULTS.redisUrl,
       prefix: raw.redis?.prefix ?? DEFAULTS.redisPrefix,
       statePrefix: raw.redis?.statePrefix ?? DEFAULTS.statePrefix,
+      leaseTtlMs: Math.max(1_000, parseDuration(raw.redis?.leaseTtl ?? DEFAULTS.leaseTtl) ?? 30_000),
     },
     queues: {
       workspace: raw.queues?.workspace ?? DEFAULTS.queues.workspace,

@@ -191,6 +191,10 @@ export const configSchema = z.strictObject({
         .min(1)
         .optional()
         .meta({ description: "Prefix of the daemon's own keys, default 'mail-ingest'." }),
+      leaseTtl: duration.optional().meta({
+        description:
+          "One replica works a tenant mailbox at a time; a dead replica's tenants are taken over after this long. Default 30s.",
+      }),
     })
     .optional(),
   queues: z

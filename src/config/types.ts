@@ -3,7 +3,13 @@ import type { Secret } from './secret.js';
 /** The compiled, immutable configuration (STYLE 1): defaults filled, units in the names. */
 export interface CompiledConfig {
   readonly sourcePath: string;
-  readonly redis: { readonly url: string; readonly prefix: string; readonly statePrefix: string };
+  readonly redis: {
+    readonly url: string;
+    readonly prefix: string;
+    readonly statePrefix: string;
+    /** Tenant lease time-to-live: a dead replica's tenants are taken over after this long. */
+    readonly leaseTtlMs: number;
+  };
   readonly queues: QueueTemplates;
   readonly http: { readonly host: string; readonly port: number } | null;
   readonly log: { readonly level: LogLevel; readonly pretty: boolean };

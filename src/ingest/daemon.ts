@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+
 import type { Cluster, Redis } from 'ioredis';
 
 import type { CompiledConfig } from '../config/types.js';
@@ -9,12 +11,27 @@ import { Metrics } from '../observability/metrics.js';
 import { createSender, sendingSetup } from '../outbound/identity.js';
 import { renderQueueName } from '../queue/names.js';
 import { OutboundWorker } from '../queue/outbound-worker.js';
+import { TenantLease, replicaId } from '../queue/lease.js';
 import { JobProducer } from '../queue/producer.js';
 import { createRedisConnection } from '../queue/redis.js';
 import type { MessageProcessor } from './processor.js';
 import { createProcessor } from './processor.js';
 import type { TenantWorkerOptions } from './tenant-worker.js';
 import { DEFAULT_WORKER_OPTIONS, TenantWorker } from './tenant-worker.js';
+
+function waitForReady(redis: Redis | Cluster, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    timer.unref();
+    redis.once('ready', done);
+  });
+}
 
 export interface DaemonOptions {
   /** Parser threads; 0 parses in the main thread. Default: one per core. */
@@ -73,11 +90,14 @@ export class Daemon {
     this.#processor = createProcessor(this.options.parserThreads);
 
     const workerOptions = { ...DEFAULT_WORKER_OPTIONS, ...this.options.worker };
+    const replica = replicaId(hostname(), process.pid);
     for (const tenant of this.config.tenants) {
       if (!tenant.imap || !tenant.assistant) continue;
       const log = this.log.child({ tenant: tenant.id });
+      const leaseKey = `${this.config.redis.statePrefix}:lease:${tenant.id}`;
+      const lease = new TenantLease(redis, leaseKey, replica, this.config.redis.leaseTtlMs);
       this.workers.push(
-        new TenantWorker(tenant, this.#producer, this.#processor, log, this.metrics, workerOptions),
+        new TenantWorker(tenant, this.#producer, this.#processor, log, this.metrics, workerOptions, lease),
       );
     }
     for (const tenant of this.config.tenants) {
@@ -105,6 +125,9 @@ export class Daemon {
       );
       this.#healthAddress = await this.#health.start();
     }
+    // A moment for Redis to connect, so the first lease and cycle don't start with an outage
+    // that isn't one; a Redis that is really down is waited for by each worker.
+    await waitForReady(redis, 5_000);
     for (const worker of this.workers) worker.start();
     this.log.info(
       { tenants: this.workers.map((w) => w.tenant.id), http: this.#healthAddress },
@@ -120,7 +143,7 @@ export class Daemon {
     for (const w of this.workers) {
       const staleAfter = Math.max(3 * w.tenant.poll.intervalMs, 60_000);
       const recent = w.lastCycleAt !== null && now - w.lastCycleAt <= staleAfter;
-      const explained = w.state === 'backoff' && w.lastError !== null;
+      const explained = (w.state === 'backoff' || w.state === 'standby') && w.lastError !== null;
       const ok = recent || explained;
       if (!ok) ready = false;
       tenants[w.tenant.id] = {

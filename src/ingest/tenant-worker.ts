@@ -9,6 +9,7 @@ import type { MessageSource } from '../message/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { QueueWriteError } from '../queue/errors.js';
+import type { LeaseState, TenantLease } from '../queue/lease.js';
 import type { JobProducer } from '../queue/producer.js';
 import type { BackoffPolicy } from './backoff.js';
 import { Backoff, DEFAULT_BACKOFF } from './backoff.js';
@@ -17,16 +18,18 @@ import type { MessageProcessor } from './processor.js';
 /**
  * Lifecycle of one tenant's mailbox worker:
  *
- *   idle -> connecting -> ready <-> (cycle) ; ready -> backoff -> connecting ...
+ *   idle -> [standby ->] connecting -> ready <-> (cycle) ; ready -> backoff -> [standby ->] connecting
  *   any -> stopping -> stopped
  *
- * `ready` means logged in with the folder open, waiting in IDLE (or for the poll timer) between
+ * `standby`: another replica holds this tenant's lease (SPEC §6); the worker waits to take it
+ * over. `ready` means logged in with the folder open, waiting in IDLE (or for the poll timer) between
  * cycles. Every failure of the connection leads to `backoff` and then a brand-new client
  * (imapflow never reconnects by itself).
  */
-export type TenantState = 'idle' | 'connecting' | 'ready' | 'backoff' | 'stopping' | 'stopped';
+export type TenantState = 'idle' | 'standby' | 'connecting' | 'ready' | 'backoff' | 'stopping' | 'stopped';
 export const TENANT_STATES: readonly TenantState[] = [
   'idle',
+  'standby',
   'connecting',
   'ready',
   'backoff',
@@ -35,10 +38,11 @@ export const TENANT_STATES: readonly TenantState[] = [
 ];
 
 const TRANSITIONS: Readonly<Record<TenantState, readonly TenantState[]>> = {
-  idle: ['connecting', 'stopping', 'stopped'],
+  idle: ['standby', 'connecting', 'stopping', 'stopped'],
+  standby: ['connecting', 'stopping'],
   connecting: ['ready', 'backoff', 'stopping'],
   ready: ['backoff', 'stopping'],
-  backoff: ['connecting', 'stopping'],
+  backoff: ['standby', 'connecting', 'stopping'],
   stopping: ['stopped'],
   stopped: [],
 };
@@ -90,6 +94,7 @@ export class TenantWorker {
     private readonly log: Logger,
     private readonly metrics: Metrics | null = null,
     private readonly options: TenantWorkerOptions = DEFAULT_WORKER_OPTIONS,
+    private readonly lease: TenantLease | null = null,
   ) {
     if (!tenant.imap || !tenant.assistant) throw new Error(`tenant ${tenant.id} has no mailbox to watch`);
     this.#imap = tenant.imap;
@@ -165,8 +170,58 @@ export class TenantWorker {
     });
   }
 
+  /** Waits in `standby` until this replica holds the tenant's lease; false if stopped first. */
+  async #holdLease(): Promise<boolean> {
+    const lease = this.lease;
+    if (!lease) return true;
+    let last: LeaseState | null = null;
+    while (!this.#stopping) {
+      const state = await lease.acquire();
+      if (state === 'held') {
+        if (last !== null) this.log.info('lease acquired: taking over the mailbox');
+        return true;
+      }
+      this.#setState('standby');
+      if (state !== last) {
+        this.log.info(
+          { reason: state },
+          state === 'taken'
+            ? 'another replica works this mailbox: standing by'
+            : 'redis unavailable: waiting for the lease',
+        );
+      }
+      last = state;
+      this.lastError = state === 'taken' ? 'standby: another replica holds the lease' : 'redis unavailable';
+      await this.#sleep(Math.max(250, Math.floor(lease.ttlMs / 3)));
+    }
+    return false;
+  }
+
+  /** Renews the lease while a session runs; a lease taken by another replica ends the session. */
+  #keepLease(session: ImapSession): () => void {
+    const lease = this.lease;
+    if (!lease) return () => undefined;
+    const timer = setInterval(
+      () => {
+        lease.acquire().then(
+          (state) => {
+            if (state !== 'taken') return;
+            this.log.warn('lease lost to another replica: letting go of the mailbox');
+            session.close();
+            this.#wakeUp();
+          },
+          () => undefined,
+        );
+      },
+      Math.max(250, Math.floor(lease.ttlMs / 3)),
+    );
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   async #run(): Promise<void> {
     while (!this.#stopping) {
+      if (!(await this.#holdLease())) break;
       this.#setState('connecting');
       let retryAfterMs: number | null = null;
       try {
@@ -195,7 +250,12 @@ export class TenantWorker {
           },
           'imap connected',
         );
-        await this.#serve(session);
+        const stopRenewing = this.#keepLease(session);
+        try {
+          await this.#serve(session);
+        } finally {
+          stopRenewing();
+        }
       } catch (err) {
         const e = toImapError(err, 'imap');
         retryAfterMs = e.retryAfterMs;
@@ -216,6 +276,7 @@ export class TenantWorker {
       await this.#sleep(delay);
     }
     this.#setState('stopping');
+    await this.lease?.release();
     this.#setState('stopped');
   }
 

@@ -50,13 +50,14 @@ export function writeConfig(
   dir: string,
   stack: Stack,
   tenants: readonly TestTenant[],
-  options: { statePrefix: string; prefix?: string; pollInterval?: string; http?: string } ,
+  options: { statePrefix: string; prefix?: string; pollInterval?: string; http?: string; leaseTtl?: string },
 ): string {
   const lines = [
     'redis:',
     `  url: ${stack.redis.url}`,
     `  prefix: ${options.prefix ?? options.statePrefix}`,
     `  statePrefix: ${options.statePrefix}`,
+    ...(options.leaseTtl ? [`  leaseTtl: ${options.leaseTtl}`] : []),
     'http:',
     `  listen: "${options.http ?? 'off'}"`,
     'log:',
@@ -182,6 +183,17 @@ export async function inboxFlags(stack: Stack, user: string, password: string): 
     } finally {
       lock.release();
     }
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
+}
+
+/** IMAP APPEND of many messages over one connection (a backlog in seconds, not minutes). */
+export async function appendAll(stack: Stack, user: string, password: string, raws: readonly string[]): Promise<void> {
+  const client = new ImapFlow({ host: '127.0.0.1', port: stack.dovecot.imapPort, secure: false, doSTARTTLS: false, auth: { user, pass: password }, logger: false });
+  await client.connect();
+  try {
+    for (const raw of raws) await client.append('INBOX', raw, []);
   } finally {
     await client.logout().catch(() => client.close());
   }

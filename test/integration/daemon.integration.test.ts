@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import type { DaemonProcess, TestTenant } from '../helpers/daemon.js';
-import { DaemonProcess as Daemon, inboxFlags, jobsIn, message, removeJob, smembers, uniqueId, unseenCount, writeConfig } from '../helpers/daemon.js';
+import { DaemonProcess as Daemon, appendAll, inboxFlags, jobsIn, message, removeJob, smembers, uniqueId, unseenCount, writeConfig } from '../helpers/daemon.js';
 import type { Stack } from '../helpers/stack.js';
 import { startStack, waitFor } from '../helpers/stack.js';
 
@@ -138,9 +138,10 @@ describe('mail-ingest run (integration, real Dovecot + Redis)', () => {
   it('drains a backlog of 500 messages: every one \\Seen, exactly one job each', async () => {
     const s = await scenario({ pollInterval: '1h', start: false });
     const mb = s.tenant.mailbox;
-    for (let i = 0; i < 500; i++) {
-      await stack.dovecot.append(s.user, s.tenant.password, message({ to: `${mb}+w${i % 5}@example.com`, subject: `backlog ${i}`, messageId: `<backlog-${i}@example.org>` }));
-    }
+    const backlog = Array.from({ length: 500 }, (_, i) =>
+      message({ to: `${mb}+w${i % 5}@example.com`, subject: `backlog ${i}`, messageId: `<backlog-${i}@example.org>` }),
+    );
+    await appendAll(stack, s.user, s.tenant.password, backlog);
     expect(await unseenCount(stack, s.user, s.tenant.password)).toBe(500);
     startDaemon(s);
     await drained(s, 500, 60_000);
@@ -149,7 +150,7 @@ describe('mail-ingest run (integration, real Dovecot + Redis)', () => {
     expect(new Set(jobs.map((j) => j.data.subject)).size).toBe(500);
     const flags = await inboxFlags(stack, s.user, s.tenant.password);
     expect([...flags.values()].every((f) => f.has('\\Seen'))).toBe(true);
-  });
+  }, 180_000);
 
   it('picks up mail delivered during IDLE without waiting for the poll interval', async () => {
     const s = await scenario({ pollInterval: '1h' });
@@ -206,6 +207,27 @@ describe('mail-ingest run (integration, real Dovecot + Redis)', () => {
     await stack.dovecot.deliver([`${s.tenant.mailbox}+tls@example.com`], message({ to: `${s.tenant.mailbox}+tls@example.com`, subject: `over ${tls}` }));
     await drained(s, 1);
     expect((await jobsIn(stack.redis.url, s.statePrefix, 'acme.tls')).map((j) => j.data.subject)).toEqual([`over ${tls}`]);
+  });
+
+  it('lets one replica work a mailbox at a time and hands it over when that replica dies', async () => {
+    const mailbox = uniqueId('lease');
+    const tenant: TestTenant = { id: 'acme', mailbox, password: uniqueId('pw-') };
+    await stack.dovecot.addUser(`${mailbox}@example.com`, tenant.password);
+    const statePrefix = uniqueId('t');
+    const configPath = writeConfig(dir, stack, [tenant], { statePrefix, leaseTtl: '2s' });
+    const first = new Daemon(configPath);
+    running.push(first);
+    await first.waitForLog((l) => l.msg === 'imap connected', 'first replica connected');
+    const second = new Daemon(configPath);
+    running.push(second);
+    await second.waitForLog((l) => l.msg === 'another replica works this mailbox: standing by', 'second replica standing by');
+    first.kill(); // SIGKILL: no release, the lease has to expire
+    await first.exited;
+    await stack.dovecot.deliver([`${mailbox}+hand@example.com`], message({ to: `${mailbox}+hand@example.com`, subject: 'after hand-over' }));
+    await second.waitForLog((l) => l.msg === 'lease acquired: taking over the mailbox', 'second replica takes over', 15_000);
+    await second.waitForLog((l) => l.msg === 'message processed', 'processed by the second replica', 15_000);
+    expect((await jobsIn(stack.redis.url, statePrefix, 'acme.hand')).map((j) => j.data.subject)).toEqual(['after hand-over']);
+    expect(second.logs.filter((l) => l.msg === 'imap connected')).toHaveLength(1);
   });
 
   it('exits 0 on SIGTERM after logging out', async () => {
