@@ -106,6 +106,12 @@ function compileTenant(id: string, t: RawTenant, ctx: Ctx): TenantConfig {
   }
 
   if (t.smtp && t.sendgrid) ctx.problem(at('sendgrid'), 'give either smtp or sendgrid, not both');
+  if (!assistant && (t.smtp || t.sendgrid)) {
+    ctx.problem(
+      at(t.smtp ? 'smtp' : 'sendgrid'),
+      'a tenant without an assistant mailbox has no From address of its own and sends through the top-level sender; remove this block or add assistant',
+    );
+  }
   const outbound: OutboundTransportConfig | null = t.smtp
     ? compileSmtp(t.smtp, at('smtp'), ctx, imap)
     : t.sendgrid

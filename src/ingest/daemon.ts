@@ -129,6 +129,7 @@ export class Daemon {
     // that isn't one; a Redis that is really down is waited for by each worker.
     await waitForReady(redis, 5_000);
     for (const worker of this.workers) worker.start();
+    for (const worker of this.outbound) worker.start();
     this.log.info(
       { tenants: this.workers.map((w) => w.tenant.id), http: this.#healthAddress },
       'mail-ingest started',

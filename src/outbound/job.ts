@@ -98,6 +98,7 @@ export function buildOutgoingMessage(data: unknown, identity: SenderIdentity): O
   const job = parsed.data;
   checkHeader('subject', job.subject);
   if (job.inReplyTo !== undefined) checkHeader('inReplyTo', job.inReplyTo);
+  if (typeof job.references === 'string') checkHeader('references', job.references);
   const references = (
     Array.isArray(job.references)
       ? job.references

@@ -87,23 +87,22 @@ export class SmtpSender implements MailSender {
     const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as NodemailerError;
     const code = typeof e.code === 'string' ? e.code : '';
     const replyCode = typeof e.responseCode === 'number' ? e.responseCode : null;
-    const text = scrubSecrets(
-      typeof e.response === 'string' ? e.response : typeof e.message === 'string' ? e.message : 'send failed',
-      this.#secrets,
-    );
+    const scrub = (t: unknown): string => scrubSecrets(typeof t === 'string' ? t : '', this.#secrets);
+    // A refused or failed STARTTLS comes with the server's reply to STARTTLS (often a 5xx); what
+    // matters to the operator is that TLS could not be set up, and nothing was sent in clear.
+    if (code === 'ETLS' || /STARTTLS|certificate|TLS|SSL/i.test(scrub(e.message))) {
+      return new SendError('tls', false, `TLS: ${scrub(e.message) || 'failed'}`, replyCode, { cause: err });
+    }
+    const text = scrub(e.response) || scrub(e.message) || 'send failed';
+    const withCode = (c: number): string =>
+      text.startsWith(String(c)) ? `SMTP ${text}` : `SMTP ${c}: ${text}`;
     if (replyCode !== null && replyCode >= 500) {
-      return new SendError(
-        code === 'EAUTH' ? 'auth' : 'rejected',
-        true,
-        `SMTP ${replyCode}: ${text}`,
-        replyCode,
-        { cause: err },
-      );
+      return new SendError(code === 'EAUTH' ? 'auth' : 'rejected', true, withCode(replyCode), replyCode, {
+        cause: err,
+      });
     }
     if (replyCode !== null && replyCode >= 400)
-      return new SendError('transient', false, `SMTP ${replyCode}: ${text}`, replyCode, { cause: err });
-    if (code === 'ETLS' || /TLS|certificate|SSL/i.test(text))
-      return new SendError('tls', false, `TLS: ${text}`, null, { cause: err });
+      return new SendError('transient', false, withCode(replyCode), replyCode, { cause: err });
     if (code === 'EAUTH') return new SendError('auth', true, `authentication: ${text}`, null, { cause: err });
     return new SendError('network', false, `${code || 'network'}: ${text}`, null, { cause: err });
   }

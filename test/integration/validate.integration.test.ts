@@ -165,26 +165,27 @@ function writeValidateConfig(tenants: readonly TenantSpec[], extra: string[] = [
 }
 
 /** Runs `node dist/cli.js validate --config FILE ARGS`; every run is checked for secrets and stack traces. */
-function validate(expect: ExpectStatic, config: string, args: string[] = []): Promise<Run> {
-  return new Promise((resolve) => {
+async function validate(expect: ExpectStatic, config: string, args: string[] = []): Promise<Run> {
+  const run = await new Promise<Run>((resolve) => {
     execFile(
       process.execPath,
       [CLI, 'validate', '--config', config, ...args],
       { env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', timeout: 25_000 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-        const all = `${stdout}\n${stderr}`;
-        for (const secret of SENTINELS) {
-          expect(all, 'a secret was printed').not.toContain(secret);
-          expect(all, 'a secret was printed (base64)').not.toContain(
-            Buffer.from(secret).toString('base64').replace(/=+$/, ''),
-          );
-        }
-        expect(all, 'a stack trace was printed').not.toMatch(/^\s+at .+[(:]/m);
         resolve({ code, stdout, stderr });
       },
     );
   });
+  const all = `${run.stdout}\n${run.stderr}`;
+  for (const secret of SENTINELS) {
+    expect(all, 'a secret was printed').not.toContain(secret);
+    expect(all, 'a secret was printed (base64)').not.toContain(
+      Buffer.from(secret).toString('base64').replace(/=+$/, ''),
+    );
+  }
+  expect(all, 'a stack trace was printed').not.toMatch(/^\s+at .+[(:]/m);
+  return run;
 }
 
 function report(expect: ExpectStatic, run: Run): Report {

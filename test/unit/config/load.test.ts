@@ -86,7 +86,7 @@ describe('a minimal config', () => {
     const config = load(MINIMAL);
     expect(config).toEqual({
       sourcePath: FILE,
-      redis: { url: 'redis://127.0.0.1:6379', prefix: 'bull', statePrefix: 'mail-ingest' },
+      redis: { url: 'redis://127.0.0.1:6379', prefix: 'bull', statePrefix: 'mail-ingest', leaseTtlMs: 30_000 },
       queues: {
         workspace: '{tenant}.{workspace}',
         unrouted: '{tenant}.unrouted',
@@ -291,6 +291,7 @@ ${MINIMAL}`;
       url: 'rediss://cache.example.net:6380/2',
       prefix: 'bq',
       statePrefix: 'mi-test',
+      leaseTtlMs: 30_000,
     });
     expect(load(text).redis.url).toBe('redis://127.0.0.1:6379');
   });
