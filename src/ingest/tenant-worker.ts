@@ -48,7 +48,12 @@ const TRANSITIONS: Readonly<Record<TenantState, readonly TenantState[]>> = {
 };
 
 export interface TenantWorkerOptions {
+  /** Messages per download batch. */
   readonly batchSize: number;
+  /** Bytes per download batch (RFC822.SIZE); a larger single message gets a batch of its own. */
+  readonly batchBytes: number;
+  /** Batches downloaded, parsing or committing at once. */
+  readonly pipelineDepth: number;
   /** Redis away: how often to look whether it is back. */
   readonly redisRetryMs: number;
   readonly backoff: BackoffPolicy;
@@ -57,6 +62,8 @@ export interface TenantWorkerOptions {
 
 export const DEFAULT_WORKER_OPTIONS: TenantWorkerOptions = {
   batchSize: 50,
+  batchBytes: 32 * 1024 * 1024,
+  pipelineDepth: 3,
   redisRetryMs: 1_000,
   backoff: DEFAULT_BACKOFF,
   timeouts: DEFAULT_TIMEOUTS,
@@ -324,20 +331,30 @@ export class TenantWorker {
     const started = Date.now();
     const endTimer = this.metrics?.cycleSeconds.startTimer({ tenant: this.tenant.id });
     const uids = await session.searchUnseen();
-    const batches: number[][] = [];
-    for (let i = 0; i < uids.length; i += this.options.batchSize)
-      batches.push(uids.slice(i, i + this.options.batchSize));
+    const batches = planBatches(
+      await this.#sizes(session, uids),
+      this.tenant.limits.maxMessageBytes,
+      this.options,
+    );
 
-    // The next batch downloads while this one is parsed (in worker threads) and recorded.
-    let next: Promise<Fetched> | null = batches[0] ? this.#fetch(session, batches[0]) : null;
-    for (let i = 0; next !== null; i++) {
-      const fetched = await next;
-      const following = batches[i + 1];
-      next = following && !this.#stopping ? this.#fetch(session, following) : null;
-      // Settled below or abandoned with the connection; never an unhandled rejection.
-      next?.catch(() => undefined);
-      await this.#record(session, fetched);
+    // Three stages overlap: downloading a batch (IMAP), parsing the batches before it (worker
+    // threads), and recording + marking the oldest (Redis, then IMAP). Commits run in order, one
+    // after another; at most `pipelineDepth` batches are held in memory.
+    let chain: Promise<void> = Promise.resolve();
+    const outstanding: Promise<void>[] = [];
+    for (const batch of batches) {
+      if (this.#stopping) break;
+      while (outstanding.length >= this.options.pipelineDepth) await outstanding.shift();
+      const fetched = await this.#fetch(session, batch);
+      const parsed = this.#parse(session, fetched);
+      chain = chain.then(async () => this.#commit(session, fetched.at, await parsed));
+      const committed = chain;
+      // Awaited through `outstanding` or `chain` below; never an unhandled rejection.
+      committed.catch(() => undefined);
+      outstanding.push(committed);
     }
+    await chain;
+
     this.lastCycleAt = Date.now();
     this.lastError = null;
     if (uids.length === 0) this.emptyCycles++;
@@ -346,17 +363,23 @@ export class TenantWorker {
     if (uids.length > 0) this.log.debug({ messages: uids.length, ms: Date.now() - started }, 'cycle done');
   }
 
-  async #fetch(session: ImapSession, uids: readonly number[]): Promise<Fetched> {
-    const endTimer = this.metrics?.fetchSeconds.startTimer({ tenant: this.tenant.id });
-    const metas = await session.fetchMeta(uids);
-    const max = this.tenant.limits.maxMessageBytes;
-    const oversized = metas.filter((m) => m.size > max);
-    const messages = await session.fetchSources(metas.filter((m) => m.size <= max).map((m) => m.uid));
-    endTimer?.();
-    return { oversized, messages, at: Date.now() };
+  /** RFC822.SIZE of every message, in chunks, before anything is downloaded. */
+  async #sizes(session: ImapSession, uids: readonly number[]): Promise<MessageMeta[]> {
+    const out: MessageMeta[] = [];
+    for (let i = 0; i < uids.length; i += 1000)
+      out.push(...(await session.fetchMeta(uids.slice(i, i + 1000))));
+    return out;
   }
 
-  async #record(session: ImapSession, fetched: Fetched): Promise<void> {
+  async #fetch(session: ImapSession, batch: Batch): Promise<Fetched> {
+    const endTimer = this.metrics?.fetchSeconds.startTimer({ tenant: this.tenant.id });
+    const messages = await session.fetchSources(batch.download.map((m) => m.uid));
+    endTimer?.();
+    return { oversized: batch.oversized, messages, at: Date.now() };
+  }
+
+  /** Starts the pipeline on every message of the batch at once (the pool spreads them). */
+  #parse(session: ImapSession, fetched: Fetched): Promise<{ uid: number; result: ProcessedMessage }[]> {
     const source = (m: MessageMeta, size: number): MessageSource => ({
       user: this.#imap.user,
       folder: this.#imap.folder,
@@ -365,7 +388,7 @@ export class TenantWorker {
       size,
       internalDate: m.internalDate,
     });
-    const processed = await Promise.all([
+    return Promise.all([
       ...fetched.oversized.map((m) =>
         Promise.resolve({ uid: m.uid, result: oversizedMessage(source(m, m.size), this.#pipelineTenant) }),
       ),
@@ -373,17 +396,25 @@ export class TenantWorker {
         uid: m.uid,
         result: await this.processor
           .process(m.source, source(m, m.source.length), this.#pipelineTenant)
-          .catch(
-            // A message that crashes the parser itself is dead-lettered like an unparseable one.
-            (err: unknown) => crashedMessage(source(m, m.source.length), this.#pipelineTenant, err),
-          ),
+          // A message that crashes the parser itself is dead-lettered like an unparseable one.
+          .catch((err: unknown) => crashedMessage(source(m, m.source.length), this.#pipelineTenant, err)),
       })),
     ]);
-    const results: ProcessedMessage[] = processed.map((p) => p.result);
-    await this.producer.record(this.tenant.id, results);
+  }
+
+  async #commit(
+    session: ImapSession,
+    fetchedAt: number,
+    processed: { uid: number; result: ProcessedMessage }[],
+  ): Promise<void> {
+    if (processed.length === 0) return;
+    await this.producer.record(
+      this.tenant.id,
+      processed.map((p) => p.result),
+    );
     // Only now that every job of the batch is in Redis: \Seen, for the whole batch at once.
     await session.markSeen(processed.map((p) => p.uid));
-    const ms = Date.now() - fetched.at;
+    const ms = Date.now() - fetchedAt;
     this.processedMessages += processed.length;
     for (const { uid, result } of processed) {
       this.metrics?.messages.inc({ tenant: this.tenant.id, outcome: result.outcome });
@@ -405,6 +436,44 @@ export class TenantWorker {
       );
     }
   }
+}
+
+interface Batch {
+  readonly download: MessageMeta[];
+  readonly oversized: MessageMeta[];
+}
+
+/**
+ * Groups messages into download batches of at most `batchSize` messages and `batchBytes` bytes
+ * (a single larger message gets a batch of its own). Oversized messages are never downloaded:
+ * they ride along with the first batch, or form one of their own.
+ */
+export function planBatches(
+  metas: readonly MessageMeta[],
+  maxMessageBytes: number,
+  limits: { readonly batchSize: number; readonly batchBytes: number },
+): Batch[] {
+  const oversized = metas.filter((m) => m.size > maxMessageBytes);
+  const batches: Batch[] = [];
+  let current: MessageMeta[] = [];
+  let bytes = 0;
+  for (const m of metas) {
+    if (m.size > maxMessageBytes) continue;
+    if (current.length > 0 && (current.length >= limits.batchSize || bytes + m.size > limits.batchBytes)) {
+      batches.push({ download: current, oversized: [] });
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += m.size;
+  }
+  if (current.length > 0) batches.push({ download: current, oversized: [] });
+  if (oversized.length > 0) {
+    const first = batches[0];
+    if (first) batches[0] = { download: first.download, oversized };
+    else batches.push({ download: [], oversized });
+  }
+  return batches;
 }
 
 function crashedMessage(source: MessageSource, tenant: PipelineTenant, err: unknown): ProcessedMessage {

@@ -126,24 +126,48 @@ interface ZoneChange extends WallFields {
 
 /**
  * UTC offset of a VTIMEZONE at an instant. ical.js keeps the zone's expanded transitions in
- * `changes`, in UTC; its own wall-time lookup picks the wrong side of DST gaps and overlaps,
- * so the RFC rules are applied on top (see wall-time.ts).
+ * `changes`, in UTC; its own wall-time lookup picks the wrong side of DST gaps and overlaps, so
+ * the RFC rules are applied on top (see wall-time.ts). Expanding a zone from Outlook's 1601 start
+ * is the costly part, and clients send the same few definitions again and again, so the
+ * transitions are cached by the VTIMEZONE's text.
  */
 function vtimezoneOffsets(zone: IcalZone): ((ms: number) => number) | null {
   const z = zone as unknown as { changes?: unknown; _ensureCoverage?: (year: number) => void };
-  if (typeof z._ensureCoverage !== 'function') return null;
-  return (ms) => {
-    const year = new Date(ms).getUTCFullYear();
-    z._ensureCoverage?.call(zone, year + 1);
-    const changes = Array.isArray(z.changes) ? (z.changes as ZoneChange[]) : [];
-    let offset = 0;
-    for (const change of changes) {
-      if (wallMs(change) > ms) break;
-      offset = change.utcOffset;
+  if (typeof z._ensureCoverage !== 'function' || !zone.component) return null;
+  const key = zone.component.toString();
+  const cached = zoneCache.get(key);
+  if (cached) return cached;
+  let transitions: { at: number; offset: number }[] = [];
+  let coveredTo = Number.NEGATIVE_INFINITY;
+  const offsetAt = (ms: number): number => {
+    const year = new Date(ms).getUTCFullYear() + 1;
+    if (year > coveredTo) {
+      z._ensureCoverage?.call(zone, year);
+      const changes = Array.isArray(z.changes) ? (z.changes as ZoneChange[]) : [];
+      transitions = changes.map((c) => ({ at: wallMs(c), offset: c.utcOffset / 60 }));
+      coveredTo = year;
     }
-    return offset / 60;
+    // The last transition at or before `ms` (binary search; the list is in time order).
+    let lo = 0;
+    let hi = transitions.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if ((transitions[mid]?.at ?? 0) <= ms) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found >= 0 ? (transitions[found]?.offset ?? 0) : 0;
   };
+  if (zoneCache.size >= 256) zoneCache.delete(zoneCache.keys().next().value as string);
+  zoneCache.set(key, offsetAt);
+  return offsetAt;
 }
+
+const zoneCache = new Map<string, (ms: number) => number>();
 
 const UTC_ZONE = /^(?:Etc\/)?(?:UTC|UCT|GMT0?|Universal|Zulu|Greenwich)$/i;
 function isUtcZone(iana: string): boolean {
