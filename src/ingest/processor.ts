@@ -1,16 +1,53 @@
-import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 import { toError } from '../errors.js';
-import type { PipelineTenant, ProcessedMessage } from '../message/pipeline.js';
+import type { JobKind, PipelineTenant, ProcessedMessage } from '../message/pipeline.js';
 import { processMessage } from '../message/pipeline.js';
 import type { MessageSource } from '../message/types.js';
 
+/**
+ * A processed message ready for Redis: each job's payload already serialized to JSON bytes. The
+ * serialization happens where the parsing happened (a worker thread), the bytes travel to the main
+ * thread without a copy, and the producer writes them as they are — the main thread, which also
+ * runs IMAP and Redis, never walks a payload.
+ */
+export interface QueuedJob {
+  readonly kind: JobKind;
+  readonly workspace: string | null;
+  readonly alias: string | null;
+  readonly json: Uint8Array;
+}
+
+export interface ProcessedForQueue extends Omit<ProcessedMessage, 'jobs' | 'decision'> {
+  readonly jobs: readonly QueuedJob[];
+  /** Invites in the payload (for metrics and the log line). */
+  readonly invites: number;
+}
+
+const encoder = new TextEncoder();
+
+export function forQueue(processed: ProcessedMessage): ProcessedForQueue {
+  const { jobs, decision: _decision, ...rest } = processed;
+  return {
+    ...rest,
+    invites: jobs[0]?.payload.invites.length ?? 0,
+    // TextEncoder gives each payload an ArrayBuffer of its own (Buffer.from may use the shared
+    // pool, which must never be transferred between threads).
+    jobs: jobs.map((j) => ({
+      kind: j.kind,
+      workspace: j.workspace,
+      alias: j.alias,
+      json: encoder.encode(JSON.stringify(j.payload)),
+    })),
+  };
+}
+
 /** Runs the message pipeline; parsing is CPU-bound, so it is spread over worker threads. */
 export interface MessageProcessor {
-  process(raw: Buffer, source: MessageSource, tenant: PipelineTenant): Promise<ProcessedMessage>;
+  process(raw: Buffer, source: MessageSource, tenant: PipelineTenant): Promise<ProcessedForQueue>;
   close(): Promise<void>;
 }
 
@@ -22,13 +59,13 @@ export interface ProcessTask {
 }
 
 export type ProcessReply =
-  | { readonly id: number; readonly ok: true; readonly result: ProcessedMessage }
+  | { readonly id: number; readonly ok: true; readonly result: ProcessedForQueue }
   | { readonly id: number; readonly ok: false; readonly error: string };
 
-/** In the calling thread: for `inspect`, tests, and when no worker script is available. */
+/** In the calling thread: for tests, and when no worker script is available. */
 export class InlineProcessor implements MessageProcessor {
-  process(raw: Buffer, source: MessageSource, tenant: PipelineTenant): Promise<ProcessedMessage> {
-    return processMessage(raw, source, tenant);
+  async process(raw: Buffer, source: MessageSource, tenant: PipelineTenant): Promise<ProcessedForQueue> {
+    return forQueue(await processMessage(raw, source, tenant));
   }
 
   close(): Promise<void> {
@@ -37,21 +74,26 @@ export class InlineProcessor implements MessageProcessor {
 }
 
 interface Pending {
-  resolve(result: ProcessedMessage): void;
+  readonly bytes: number;
+  resolve(result: ProcessedForQueue): void;
   reject(err: Error): void;
 }
 
 interface PoolWorker {
   readonly worker: Worker;
   readonly pending: Map<number, Pending>;
+  pendingBytes: number;
 }
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./processor-worker.js', import.meta.url));
 
+/** A young generation this size keeps a parser thread's many short-lived buffers out of old space. */
+const YOUNG_GENERATION_MB = 64;
+
 /**
- * A fixed pool of worker threads running the pipeline, least-loaded first. The main thread
- * stays free for IMAP and Redis I/O, so the next batch downloads while this one parses. A
- * worker that dies fails only its own in-flight messages and is replaced.
+ * A fixed pool of worker threads running the pipeline, least pending bytes first (message sizes
+ * vary by a factor of a thousand, counts would balance badly). The main thread stays free for
+ * IMAP and Redis I/O. A worker that dies fails only its own in-flight messages and is replaced.
  */
 export class WorkerPoolProcessor implements MessageProcessor {
   readonly #workers: PoolWorker[] = [];
@@ -66,30 +108,35 @@ export class WorkerPoolProcessor implements MessageProcessor {
     return existsSync(WORKER_SCRIPT);
   }
 
-  process(raw: Buffer, source: MessageSource, tenant: PipelineTenant): Promise<ProcessedMessage> {
+  process(raw: Buffer, source: MessageSource, tenant: PipelineTenant): Promise<ProcessedForQueue> {
     if (this.#closed) return Promise.reject(new Error('processor pool is closed'));
-    const target = this.#workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const target = this.#workers.reduce((a, b) => (b.pendingBytes < a.pendingBytes ? b : a));
     const id = this.#nextId++;
-    return new Promise<ProcessedMessage>((resolve, reject) => {
-      target.pending.set(id, { resolve, reject });
+    return new Promise<ProcessedForQueue>((resolve, reject) => {
+      target.pending.set(id, { bytes: raw.length, resolve, reject });
+      target.pendingBytes += raw.length;
       const task: ProcessTask = { id, raw, source, tenant };
       target.worker.postMessage(task);
     });
   }
 
   #spawn(): PoolWorker {
-    const worker = new Worker(WORKER_SCRIPT);
-    const entry: PoolWorker = { worker, pending: new Map() };
+    const worker = new Worker(WORKER_SCRIPT, {
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    });
+    const entry: PoolWorker = { worker, pending: new Map(), pendingBytes: 0 };
     worker.on('message', (reply: ProcessReply) => {
       const waiting = entry.pending.get(reply.id);
       if (!waiting) return;
       entry.pending.delete(reply.id);
+      entry.pendingBytes -= waiting.bytes;
       if (reply.ok) waiting.resolve(reply.result);
       else waiting.reject(new Error(reply.error));
     });
     const fail = (err: Error): void => {
       for (const p of entry.pending.values()) p.reject(err);
       entry.pending.clear();
+      entry.pendingBytes = 0;
       const index = this.#workers.indexOf(entry);
       if (index >= 0 && !this.#closed) this.#workers[index] = this.#spawn();
     };

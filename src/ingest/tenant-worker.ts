@@ -4,6 +4,8 @@ import { ImapError, toImapError } from '../imap/errors.js';
 import type { FetchedMessage, MessageMeta, SessionTimeouts } from '../imap/session.js';
 import { DEFAULT_TIMEOUTS, ImapSession } from '../imap/session.js';
 import type { PipelineTenant, ProcessedMessage } from '../message/pipeline.js';
+import type { ProcessedForQueue } from './processor.js';
+import { forQueue } from './processor.js';
 import { oversizedMessage } from '../message/pipeline.js';
 import type { MessageSource } from '../message/types.js';
 import type { Logger } from '../observability/logger.js';
@@ -379,7 +381,7 @@ export class TenantWorker {
   }
 
   /** Starts the pipeline on every message of the batch at once (the pool spreads them). */
-  #parse(session: ImapSession, fetched: Fetched): Promise<{ uid: number; result: ProcessedMessage }[]> {
+  #parse(session: ImapSession, fetched: Fetched): Promise<{ uid: number; result: ProcessedForQueue }[]> {
     const source = (m: MessageMeta, size: number): MessageSource => ({
       user: this.#imap.user,
       folder: this.#imap.folder,
@@ -390,14 +392,19 @@ export class TenantWorker {
     });
     return Promise.all([
       ...fetched.oversized.map((m) =>
-        Promise.resolve({ uid: m.uid, result: oversizedMessage(source(m, m.size), this.#pipelineTenant) }),
+        Promise.resolve({
+          uid: m.uid,
+          result: forQueue(oversizedMessage(source(m, m.size), this.#pipelineTenant)),
+        }),
       ),
       ...fetched.messages.map(async (m) => ({
         uid: m.uid,
         result: await this.processor
           .process(m.source, source(m, m.source.length), this.#pipelineTenant)
           // A message that crashes the parser itself is dead-lettered like an unparseable one.
-          .catch((err: unknown) => crashedMessage(source(m, m.source.length), this.#pipelineTenant, err)),
+          .catch((err: unknown) =>
+            forQueue(crashedMessage(source(m, m.source.length), this.#pipelineTenant, err)),
+          ),
       })),
     ]);
   }
@@ -405,7 +412,7 @@ export class TenantWorker {
   async #commit(
     session: ImapSession,
     fetchedAt: number,
-    processed: { uid: number; result: ProcessedMessage }[],
+    processed: { uid: number; result: ProcessedForQueue }[],
   ): Promise<void> {
     if (processed.length === 0) return;
     await this.producer.record(
@@ -418,7 +425,7 @@ export class TenantWorker {
     this.processedMessages += processed.length;
     for (const { uid, result } of processed) {
       this.metrics?.messages.inc({ tenant: this.tenant.id, outcome: result.outcome });
-      const invites = result.jobs[0]?.payload.invites.length ?? 0;
+      const invites = result.invites;
       if (invites > 0) this.metrics?.invites.inc({ tenant: this.tenant.id }, invites);
       this.log.info(
         {
