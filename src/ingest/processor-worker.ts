@@ -4,6 +4,7 @@ import { toError } from '../errors.js';
 import { processMessage } from '../message/pipeline.js';
 import type { ProcessReply, ProcessTask } from './processor.js';
 import { forQueue } from './processor.js';
+import { warmUp } from './warm-up.js';
 
 /**
  * Worker-thread side of WorkerPoolProcessor: one pipeline run per task; the serialized payloads
@@ -11,6 +12,8 @@ import { forQueue } from './processor.js';
  */
 const port = parentPort;
 if (port) {
+  // Tasks that arrive meanwhile wait in the port's queue; a warm-up failure changes nothing.
+  warmUp().catch(() => undefined);
   port.on('message', (task: ProcessTask) => {
     const raw = Buffer.from(task.raw.buffer, task.raw.byteOffset, task.raw.byteLength);
     processMessage(raw, task.source, task.tenant).then(
