@@ -83,7 +83,8 @@ export interface DovecotServer {
     options?: AppendOptions,
   ): Promise<number | undefined>;
   /** Stops Dovecot and starts it again on the same ports with the same users and mail. */
-  restart(): Promise<void>;
+  /** `downMs`: stay down this long before starting again (outage tests). */
+  restart(options?: { downMs?: number }): Promise<void>;
   /** The last lines of the Dovecot log (plus anything it printed), for failure messages. */
   logTail(lines?: number): string;
   /** Stops Dovecot and removes its temp dir. Idempotent. */
@@ -353,15 +354,16 @@ class RunningDovecot implements DovecotServer {
     );
   }
 
-  async restart(): Promise<void> {
+  async restart(options: { downMs?: number } = {}): Promise<void> {
     this.setState('restarting');
-    this.restarting = this.relaunch();
+    this.restarting = this.relaunch(options.downMs ?? 0);
     await this.restarting;
   }
 
-  private async relaunch(): Promise<void> {
+  private async relaunch(downMs: number): Promise<void> {
     try {
       await this.proc.stop();
+      if (downMs > 0) await sleep(downMs);
       this.proc = await launch(this.layout, this.ports, this.startTimeoutMs);
     } catch (err) {
       this.setState('down');

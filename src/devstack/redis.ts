@@ -40,7 +40,8 @@ export interface RedisServer {
   /** The data dir (AOF files). */
   readonly dir: string;
   /** Stops redis (SIGTERM: the AOF is flushed) and starts it again on the same port and dir. */
-  restart(): Promise<void>;
+  /** `downMs`: stay down this long before starting again (outage tests). */
+  restart(options?: { downMs?: number }): Promise<void>;
   /** The last lines redis logged, for failure messages. */
   logTail(lines?: number): string;
   /** Stops redis and removes its temp dir. Idempotent. */
@@ -168,15 +169,16 @@ class RunningRedis implements RedisServer {
     this.state = nextServerState('redis test server', this.state, next);
   }
 
-  async restart(): Promise<void> {
+  async restart(options: { downMs?: number } = {}): Promise<void> {
     this.setState('restarting');
-    this.restarting = this.relaunch();
+    this.restarting = this.relaunch(options.downMs ?? 0);
     await this.restarting;
   }
 
-  private async relaunch(): Promise<void> {
+  private async relaunch(downMs: number): Promise<void> {
     try {
       await this.proc.stop();
+      if (downMs > 0) await sleep(downMs);
       this.proc = await launch(this.dir, this.port, this.options);
     } catch (err) {
       this.setState('down');

@@ -88,7 +88,7 @@ export class TenantWorker {
   readonly #imap: ImapConfig;
   readonly #pipelineTenant: PipelineTenant;
 
-  /** When the last cycle completed (ms since epoch), and the last problem, for /readyz. */
+  /** When the last cycle completed or batch was committed (ms since epoch), and the last problem, for /readyz. */
   lastCycleAt: number | null = null;
   lastError: string | null = null;
   /** Cycles that completed and found no Unseen mail left; the demo waits on this. */
@@ -423,6 +423,8 @@ export class TenantWorker {
     await session.markSeen(processed.map((p) => p.uid));
     const ms = Date.now() - fetchedAt;
     this.processedMessages += processed.length;
+    // A long first drain is progress too: /readyz must not call a busy tenant stale.
+    this.lastCycleAt = Date.now();
     for (const { uid, result } of processed) {
       this.metrics?.messages.inc({ tenant: this.tenant.id, outcome: result.outcome });
       const invites = result.invites;
