@@ -194,6 +194,7 @@ function compileImap(i: RawImap, assistant: AssistantConfig | null, at: ConfigPa
     user: i.user ?? assistant?.address ?? '',
     password: password ?? new Secret(''),
     folder: i.folder ?? 'INBOX',
+    socketTimeoutMs: Math.max(1_000, parseDuration(i.socketTimeout ?? '6m') ?? 360_000),
   };
 }
 

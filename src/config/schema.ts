@@ -72,6 +72,10 @@ export const imapSchema = z.strictObject({
   user: z.string().min(1).optional().meta({ description: 'Default: mailbox@domain.' }),
   ...secretFields,
   folder: z.string().min(1).optional().meta({ description: 'Default INBOX.' }),
+  socketTimeout: duration.optional().meta({
+    description:
+      "No data from the server for this long while a command or IDLE runs means a dead connection (a stalled network): reconnect. Default 6m; keep it above the server's IDLE keep-alive interval.",
+  }),
 });
 
 export const smtpSchema = z.strictObject({

@@ -63,6 +63,8 @@ export interface ImapConfig {
   readonly user: string;
   readonly password: Secret;
   readonly folder: string;
+  /** Silence on the socket for this long (during a command or IDLE) = dead connection. */
+  readonly socketTimeoutMs: number;
 }
 
 export interface SmtpConfig {

@@ -29,15 +29,12 @@ export interface SessionEvents {
 
 export interface SessionTimeouts {
   readonly connectMs: number;
-  /** No data on the socket for this long while a command or IDLE is running -> dead connection. */
-  readonly socketMs: number;
   /** IDLE is re-issued this often, well inside the 29 minutes after which servers may drop it. */
   readonly idleRestartMs: number;
 }
 
 export const DEFAULT_TIMEOUTS: SessionTimeouts = {
   connectMs: 20_000,
-  socketMs: 6 * 60_000,
   idleRestartMs: 5 * 60_000,
 };
 
@@ -78,7 +75,7 @@ export class ImapSession {
       maxIdleTime: timeouts.idleRestartMs,
       connectionTimeout: timeouts.connectMs,
       greetingTimeout: timeouts.connectMs,
-      socketTimeout: timeouts.socketMs,
+      socketTimeout: imap.socketTimeoutMs,
       clientInfo: { name: 'mail-ingest' },
     });
 

@@ -116,6 +116,7 @@ describe('a minimal config', () => {
             user: 'casper@example.com',
             password: expect.any(Secret) as Secret,
             folder: 'INBOX',
+            socketTimeoutMs: 360_000,
           },
           outbound: null,
           routing: {
