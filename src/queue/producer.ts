@@ -12,6 +12,13 @@ import { queueNameFor } from './plan.js';
 
 export const JOB_NAME = 'email';
 
+const MARK_IF_ADDED = `
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('SET', KEYS[2], '1', 'PX', tonumber(ARGV[1]))
+  return 1
+end
+return 0`;
+
 /**
  * Defaults for consumers: a few retries with back-off, and retention limits so completed and
  * failed jobs do not grow Redis without bound (README "Job contract").
@@ -70,10 +77,11 @@ class SerializedJob extends Job {
 }
 
 /**
- * Records the outcome of processed messages in Redis, atomically per batch: each job is added
- * in one MULTI together with the daemon's own dedup marker (SPEC §5: BullMQ deletes its job-id
- * keys when a job is removed, so the marker outlives the job for `dedupWindow`) and the queue's
- * name in `<statePrefix>:queues`. Either all of it is in Redis or none of it is.
+ * Records the outcome of processed messages in Redis, in one MULTI per batch: each job, then the
+ * daemon's own dedup marker (SPEC §5: BullMQ deletes its job-id keys when a job is removed, so
+ * the marker outlives the job for `dedupWindow`), written only if the job is there, and the
+ * queue's name in `<statePrefix>:queues`. Any error in the transaction fails the whole batch (it
+ * is not marked \Seen and is retried); a marker never exists without its job.
  */
 export class JobProducer {
   readonly #queues = new Map<string, Promise<Queue>>();
@@ -115,7 +123,6 @@ export class JobProducer {
       const queued: Promise<unknown>[] = [];
       todo.forEach((p, i) => {
         const queue = queues[i] as Queue;
-        multi.set(p.marker, '1', 'PX', this.settings.templates.dedupWindowMs);
         const job = new SerializedJob(
           queue,
           JOB_NAME,
@@ -126,6 +133,17 @@ export class JobProducer {
         // Queued synchronously on the transaction, the way BullMQ's own bulk add does it;
         // a synchronous failure (bad options) surfaces when awaited below, before EXEC.
         queued.push(job.addJob(transaction));
+        // The marker only after, and only if, the job is really there: a Redis transaction does
+        // not roll back, so a job refused inside EXEC (out of memory) must not leave a marker
+        // that would make the retry skip it. A job whose marker failed is re-added harmlessly:
+        // BullMQ keeps one job per id.
+        multi.eval(
+          MARK_IF_ADDED,
+          2,
+          queue.toKey(p.jobId),
+          p.marker,
+          String(this.settings.templates.dedupWindowMs),
+        );
       });
       multi.sadd(this.queuesKey, ...new Set(todo.map((p) => p.queue)));
       const results = await multi.exec();
@@ -138,8 +156,15 @@ export class JobProducer {
       }
       return { added: todo.length, duplicates: planned.length - todo.length };
     } catch (err) {
-      if (err instanceof QueueWriteError) throw err;
-      throw new QueueWriteError(`recording jobs failed: ${toError(err).message}`, { cause: err });
+      const e =
+        err instanceof QueueWriteError
+          ? err
+          : new QueueWriteError(`recording jobs failed: ${toError(err).message}`, { cause: err });
+      // ioredis loads a Lua script once per socket; a load refused by a full Redis leaves the
+      // socket believing it is loaded and every later EVALSHA fails with NOSCRIPT. A fresh
+      // socket starts over with EVAL.
+      if (e.message.includes('NOSCRIPT')) this.redis.disconnect(true);
+      throw e;
     }
   }
 
