@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { TestTenant } from '../helpers/daemon.js';
@@ -53,7 +52,9 @@ describe('fault: crash (integration)', () => {
     // The consumer: completes every job, and a cleaner removes completed jobs (their BullMQ ids
     // go with them), so only the daemon's own markers can stop a second job.
     const consumed = new Map<string, number>();
-    const connection = new Redis(stack.redis.url, { maxRetriesPerRequest: null });
+    // Connection options, not a shared client: BullMQ then owns and closes its connections, so no
+    // command is left pending on a client closed underneath it.
+    const connection = { host: '127.0.0.1', port: stack.redis.port, maxRetriesPerRequest: null };
     const consumers = workspaces.map(
       (w) =>
         new Worker<{ messageId: string | null }>(
@@ -99,7 +100,6 @@ describe('fault: crash (integration)', () => {
       await cleaner;
       await Promise.all(consumers.map((c) => c.close()));
       await Promise.all(cleanerQueues.map((q) => q.close()));
-      connection.disconnect();
     }
 
     // Every message: exactly one job, whether consumed (and removed) or still in its queue.
