@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { ExpectStatic } from 'vitest';
+import { PAYLOAD_KEYS } from '../../helpers/payload-keys.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -13,31 +14,6 @@ const FIXTURES = 'test/fixtures/config';
 const SENTINEL = 's3cr3t-SENTINEL';
 const JOB_ID = /^m[0-9a-f]{40}$/;
 
-/** SPEC §5: every key of the job data is present (null where absent). */
-const PAYLOAD_KEYS = [
-  'schema',
-  'tenant',
-  'workspace',
-  'alias',
-  'recipient',
-  'source',
-  'messageId',
-  'inReplyTo',
-  'references',
-  'date',
-  'subject',
-  'from',
-  'to',
-  'cc',
-  'replyTo',
-  'text',
-  'html',
-  'truncated',
-  'attachments',
-  'invites',
-  'autoSubmitted',
-  'warnings',
-];
 
 interface Run {
   readonly code: number | null;

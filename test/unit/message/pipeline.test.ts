@@ -9,6 +9,7 @@ import type { AutoSubmittedKind, EmailPayload } from '../../../src/message/types
 import { PAYLOAD_SCHEMA } from '../../../src/message/types.js';
 import { jobIdFor } from '../../../src/queue/job-id.js';
 import { acme, fixture, idnPunycode, idnUnicode, makeTenant, open, sourceFor } from './tenants.js';
+import { PAYLOAD_KEYS as SPEC_PAYLOAD_KEYS } from '../../helpers/payload-keys.js';
 
 const sha256 = (buf: Buffer): string => createHash('sha256').update(buf).digest('hex');
 
@@ -24,30 +25,7 @@ function routed(result: ProcessedMessage): [string | null, string | null][] {
     .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
 }
 
-const PAYLOAD_KEYS = [
-  'schema',
-  'tenant',
-  'workspace',
-  'alias',
-  'recipient',
-  'source',
-  'messageId',
-  'inReplyTo',
-  'references',
-  'date',
-  'subject',
-  'from',
-  'to',
-  'cc',
-  'replyTo',
-  'text',
-  'html',
-  'truncated',
-  'attachments',
-  'invites',
-  'autoSubmitted',
-  'warnings',
-].sort();
+const PAYLOAD_KEYS = [...SPEC_PAYLOAD_KEYS].sort();
 
 /** SPEC §5: every key present, `null` where absent, the right types. */
 function expectPayloadShape(p: EmailPayload, withReason: boolean): void {
