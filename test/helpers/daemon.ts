@@ -137,25 +137,27 @@ export class DaemonProcess {
 }
 
 /** Every job in a queue, whatever its state. */
+/** Connection options (not a client), so BullMQ owns the connection and closes it cleanly. */
+function connectionOf(redisUrl: string): { host: string; port: number; maxRetriesPerRequest: null } {
+  const url = new URL(redisUrl);
+  return { host: url.hostname, port: Number(url.port), maxRetriesPerRequest: null };
+}
+
 export async function jobsIn(redisUrl: string, prefix: string, queueName: string): Promise<Job<EmailPayload>[]> {
-  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue<EmailPayload>(queueName, { connection, prefix });
+  const queue = new Queue<EmailPayload>(queueName, { connection: connectionOf(redisUrl), prefix });
   try {
     return await queue.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized']);
   } finally {
     await queue.close();
-    connection.disconnect();
   }
 }
 
 export async function removeJob(redisUrl: string, prefix: string, queueName: string, jobId: string): Promise<void> {
-  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue(queueName, { connection, prefix });
+  const queue = new Queue(queueName, { connection: connectionOf(redisUrl), prefix });
   try {
     await queue.remove(jobId);
   } finally {
     await queue.close();
-    connection.disconnect();
   }
 }
 
