@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { domainToASCII } from 'node:url';
 
@@ -335,7 +335,8 @@ function checkFile(file: string | undefined, at: ConfigPath, ctx: Ctx): string |
   if (file === undefined) return null;
   const resolved = path.resolve(ctx.baseDir, file);
   try {
-    readFileSync(resolved);
+    // Only whether it can be read: the TLS adapters read it when they connect.
+    accessSync(resolved, constants.R_OK);
     return resolved;
   } catch (err) {
     ctx.problem(at, `cannot read ${resolved} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
