@@ -164,6 +164,31 @@ export class ImapSession {
     return out;
   }
 
+  /**
+   * One message as a stream of chunks of at most `chunkBytes` (partial BODY.PEEK[]<offset.length>
+   * fetches, one after another as the consumer reads), for messages too large to hold whole: only
+   * a chunk or two of it is in memory at a time. Null when the message is gone (expunged).
+   * Breaking out of the iteration stops the download.
+   */
+  async openSource(uid: number, chunkBytes: number): Promise<AsyncIterable<Buffer> | null> {
+    let download: Awaited<ReturnType<ImapFlow['download']>>;
+    try {
+      download = await this.client.download(String(uid), undefined, { uid: true, chunkSize: chunkBytes });
+    } catch (err) {
+      throw toImapError(err, 'UID FETCH (BODY.PEEK[]<partial>)');
+    }
+    const content = download.content;
+    if (!content) return null;
+    return (async function* chunks(): AsyncGenerator<Buffer> {
+      try {
+        for await (const chunk of content as AsyncIterable<Buffer | string>)
+          yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk, 'latin1');
+      } catch (err) {
+        throw toImapError(err, 'UID FETCH (BODY.PEEK[]<partial>)');
+      }
+    })();
+  }
+
   /** Sets \Seen; imapflow reports a failed STORE as `false`, not as an error, so check it. */
   async markSeen(uids: readonly number[]): Promise<void> {
     if (uids.length === 0) return;

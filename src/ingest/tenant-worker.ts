@@ -1,7 +1,7 @@
 import type { ImapConfig, TenantConfig } from '../config/types.js';
 import { toError } from '../errors.js';
 import { ImapError, toImapError } from '../imap/errors.js';
-import type { FetchedMessage, MessageMeta, SessionTimeouts } from '../imap/session.js';
+import type { MessageMeta, SessionTimeouts } from '../imap/session.js';
 import { DEFAULT_TIMEOUTS, ImapSession } from '../imap/session.js';
 import type { PipelineTenant, ProcessedMessage } from '../message/pipeline.js';
 import type { ProcessedForQueue } from './processor.js';
@@ -56,6 +56,12 @@ export interface TenantWorkerOptions {
   readonly batchBytes: number;
   /** Batches downloaded, parsing or committing at once. */
   readonly pipelineDepth: number;
+  /**
+   * Messages larger than this are not downloaded whole but streamed into the parser in chunks of
+   * `streamChunkBytes`, so a 50 MB message costs a few MB of memory, not several times its size.
+   */
+  readonly streamAboveBytes: number;
+  readonly streamChunkBytes: number;
   /** Redis away: how often to look whether it is back. */
   readonly redisRetryMs: number;
   readonly backoff: BackoffPolicy;
@@ -66,15 +72,22 @@ export const DEFAULT_WORKER_OPTIONS: TenantWorkerOptions = {
   batchSize: 50,
   batchBytes: 32 * 1024 * 1024,
   pipelineDepth: 3,
+  streamAboveBytes: 4 * 1024 * 1024,
+  streamChunkBytes: 1024 * 1024,
   redisRetryMs: 1_000,
   backoff: DEFAULT_BACKOFF,
   timeouts: DEFAULT_TIMEOUTS,
 };
 
+interface ProcessedUid {
+  readonly uid: number;
+  readonly result: ProcessedForQueue;
+}
+
+/** A downloaded batch: when the download ended, and its processing (maybe still running). */
 interface Fetched {
-  readonly oversized: MessageMeta[];
-  readonly messages: FetchedMessage[];
   readonly at: number;
+  readonly processed: Promise<ProcessedUid[]>;
 }
 
 export class TenantWorker {
@@ -347,9 +360,8 @@ export class TenantWorker {
     for (const batch of batches) {
       if (this.#stopping) break;
       while (outstanding.length >= this.options.pipelineDepth) await outstanding.shift();
-      const fetched = await this.#fetch(session, batch);
-      const parsed = this.#parse(session, fetched);
-      chain = chain.then(async () => this.#commit(session, fetched.at, await parsed));
+      const fetched = batch.streamed ? await this.#stream(session, batch) : await this.#fetch(session, batch);
+      chain = chain.then(async () => this.#commit(session, fetched.at, await fetched.processed));
       const committed = chain;
       // Awaited through `outstanding` or `chain` below; never an unhandled rejection.
       committed.catch(() => undefined);
@@ -377,43 +389,66 @@ export class TenantWorker {
     const endTimer = this.metrics?.fetchSeconds.startTimer({ tenant: this.tenant.id });
     const messages = await session.fetchSources(batch.download.map((m) => m.uid));
     endTimer?.();
-    return { oversized: batch.oversized, messages, at: Date.now() };
+    // The pipeline starts on every message of the batch at once (the pool spreads them).
+    const processed = Promise.all([
+      ...this.#oversized(session, batch),
+      ...messages.map(async (m) => {
+        const source = this.#source(session, m, m.source.length);
+        return {
+          uid: m.uid,
+          result: await this.processor
+            .process(m.source, source, this.#pipelineTenant)
+            // A message that crashes the parser itself is dead-lettered like an unparseable one.
+            .catch((err: unknown) => forQueue(crashedMessage(source, this.#pipelineTenant, err))),
+        };
+      }),
+    ]);
+    return { at: Date.now(), processed };
   }
 
-  /** Starts the pipeline on every message of the batch at once (the pool spreads them). */
-  #parse(session: ImapSession, fetched: Fetched): Promise<{ uid: number; result: ProcessedForQueue }[]> {
-    const source = (m: MessageMeta, size: number): MessageSource => ({
+  /** A batch of one large message: downloaded in chunks straight into the parser. */
+  async #stream(session: ImapSession, batch: Batch): Promise<Fetched> {
+    const endTimer = this.metrics?.fetchSeconds.startTimer({ tenant: this.tenant.id });
+    const out = await Promise.all(this.#oversized(session, batch));
+    for (const m of batch.download) {
+      const chunks = await session.openSource(m.uid, this.options.streamChunkBytes);
+      if (chunks === null) continue; // expunged meanwhile
+      const source = this.#source(session, m, m.size);
+      const result = await this.processor
+        .processStream(chunks, source, this.#pipelineTenant)
+        .catch((err: unknown) => {
+          // A broken download is the connection's problem (the message is fetched again later);
+          // anything else is the parser's, and the message is dead-lettered.
+          if (err instanceof ImapError) throw err;
+          return forQueue(crashedMessage(source, this.#pipelineTenant, err));
+        });
+      out.push({ uid: m.uid, result });
+    }
+    endTimer?.();
+    return { at: Date.now(), processed: Promise.resolve(out) };
+  }
+
+  #oversized(session: ImapSession, batch: Batch): Promise<ProcessedUid>[] {
+    return batch.oversized.map((m) =>
+      Promise.resolve({
+        uid: m.uid,
+        result: forQueue(oversizedMessage(this.#source(session, m, m.size), this.#pipelineTenant)),
+      }),
+    );
+  }
+
+  #source(session: ImapSession, m: MessageMeta, size: number): MessageSource {
+    return {
       user: this.#imap.user,
       folder: this.#imap.folder,
       uidValidity: session.uidValidity,
       uid: m.uid,
       size,
       internalDate: m.internalDate,
-    });
-    return Promise.all([
-      ...fetched.oversized.map((m) =>
-        Promise.resolve({
-          uid: m.uid,
-          result: forQueue(oversizedMessage(source(m, m.size), this.#pipelineTenant)),
-        }),
-      ),
-      ...fetched.messages.map(async (m) => ({
-        uid: m.uid,
-        result: await this.processor
-          .process(m.source, source(m, m.source.length), this.#pipelineTenant)
-          // A message that crashes the parser itself is dead-lettered like an unparseable one.
-          .catch((err: unknown) =>
-            forQueue(crashedMessage(source(m, m.source.length), this.#pipelineTenant, err)),
-          ),
-      })),
-    ]);
+    };
   }
 
-  async #commit(
-    session: ImapSession,
-    fetchedAt: number,
-    processed: { uid: number; result: ProcessedForQueue }[],
-  ): Promise<void> {
+  async #commit(session: ImapSession, fetchedAt: number, processed: ProcessedUid[]): Promise<void> {
     if (processed.length === 0) return;
     await this.producer.record(
       this.tenant.id,
@@ -450,37 +485,52 @@ export class TenantWorker {
 interface Batch {
   readonly download: MessageMeta[];
   readonly oversized: MessageMeta[];
+  /** One message, too large to download whole: streamed into the parser. */
+  readonly streamed: boolean;
+}
+
+export interface BatchLimits {
+  readonly batchSize: number;
+  readonly batchBytes: number;
+  readonly streamAboveBytes: number;
 }
 
 /**
  * Groups messages into download batches of at most `batchSize` messages and `batchBytes` bytes
- * (a single larger message gets a batch of its own). Oversized messages are never downloaded:
- * they ride along with the first batch, or form one of their own.
+ * (a single larger message gets a batch of its own); a message over `streamAboveBytes` gets a
+ * streamed batch of its own. Oversized messages are never downloaded: they ride along with the
+ * first batch, or form one of their own.
  */
 export function planBatches(
   metas: readonly MessageMeta[],
   maxMessageBytes: number,
-  limits: { readonly batchSize: number; readonly batchBytes: number },
+  limits: BatchLimits,
 ): Batch[] {
   const oversized = metas.filter((m) => m.size > maxMessageBytes);
   const batches: Batch[] = [];
   let current: MessageMeta[] = [];
   let bytes = 0;
+  const flush = (): void => {
+    if (current.length > 0) batches.push({ download: current, oversized: [], streamed: false });
+    current = [];
+    bytes = 0;
+  };
   for (const m of metas) {
     if (m.size > maxMessageBytes) continue;
-    if (current.length > 0 && (current.length >= limits.batchSize || bytes + m.size > limits.batchBytes)) {
-      batches.push({ download: current, oversized: [] });
-      current = [];
-      bytes = 0;
+    if (m.size > limits.streamAboveBytes) {
+      flush();
+      batches.push({ download: [m], oversized: [], streamed: true });
+      continue;
     }
+    if (current.length >= limits.batchSize || bytes + m.size > limits.batchBytes) flush();
     current.push(m);
     bytes += m.size;
   }
-  if (current.length > 0) batches.push({ download: current, oversized: [] });
+  flush();
   if (oversized.length > 0) {
     const first = batches[0];
-    if (first) batches[0] = { download: first.download, oversized };
-    else batches.push({ download: [], oversized });
+    if (first) batches[0] = { ...first, oversized };
+    else batches.push({ download: [], oversized, streamed: false });
   }
   return batches;
 }

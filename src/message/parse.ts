@@ -7,6 +7,7 @@ import type { AddressObject, AttachmentStream, EmailAddress, HeaderLines, Messag
 
 import { MailIngestError, toError } from '../errors.js';
 import { normalizeAddress } from './addresses.js';
+import { capTextBodies } from './text-cap.js';
 import type { HeaderList } from './headers.js';
 import { firstHeader, toHeaderField } from './headers.js';
 import type { Address, AttachmentInfo } from './types.js';
@@ -59,7 +60,11 @@ const MAX_CALENDAR_BYTES = 20 * 1024 * 1024;
  * html<->text conversions and link detection are switched off (the payload carries both bodies
  * as sent), and attachments stream through SHA-256 instead of being buffered whole.
  */
-export async function parseMessage(raw: Buffer | Readable, limits: ParseLimits): Promise<ParsedMessage> {
+export async function parseMessage(
+  raw: Buffer | Readable,
+  limits: ParseLimits,
+  options: { readonly capTextBodies?: boolean } = {},
+): Promise<ParsedMessage> {
   const parser = new MailParser({
     skipHtmlToText: true,
     skipTextToHtml: true,
@@ -93,8 +98,11 @@ export async function parseMessage(raw: Buffer | Readable, limits: ParseLimits):
     parser.once('error', reject);
   });
   const input = Buffer.isBuffer(raw) ? Readable.from([raw]) : raw;
-  input.once('error', (err) => parser.destroy(err));
-  input.pipe(parser);
+  const { output, cut } = options.capTextBodies
+    ? capTextBodies(input, limits.maxBodyChars)
+    : { output: input, cut: null };
+  output.once('error', (err) => parser.destroy(err));
+  output.pipe(parser);
 
   try {
     await done;
@@ -105,9 +113,12 @@ export async function parseMessage(raw: Buffer | Readable, limits: ParseLimits):
 
   const headers = headerLines.map((l) => toHeaderField(l.line)).filter((h) => h !== null);
   const body = text as MessageText | null;
-  const [plain, plainCut] = truncate(nonEmpty(body?.text), limits.maxBodyChars);
-  const [html, htmlCut] = truncate(nonEmpty(body?.html), limits.maxBodyChars);
-  if (plainCut) warnings.push(`text truncated to ${limits.maxBodyChars} characters`);
+  const [plain, plainShortened] = truncate(nonEmpty(body?.text), limits.maxBodyChars);
+  const [html, htmlShortened] = truncate(nonEmpty(body?.html), limits.maxBodyChars);
+  // Bytes dropped before parsing (textCap) truncate as well, even if what was left is short.
+  const textCut = plainShortened || cut?.text === true;
+  const htmlCut = htmlShortened || cut?.html === true;
+  if (textCut) warnings.push(`text truncated to ${limits.maxBodyChars} characters`);
   if (htmlCut) warnings.push(`html truncated to ${limits.maxBodyChars} characters`);
   if ((plain ?? '').includes('\ufffd') || (html ?? '').includes('\ufffd')) {
     warnings.push('body contains bytes invalid in its declared charset; they were replaced with U+FFFD');
@@ -129,7 +140,7 @@ export async function parseMessage(raw: Buffer | Readable, limits: ParseLimits):
     replyTo: addressesOf(parser.replyTo),
     text: plain,
     html,
-    truncated: plainCut || htmlCut,
+    truncated: textCut || htmlCut,
     attachments,
     calendarParts,
     warnings,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 
 import { toError } from '../errors.js';
 import type { AssistantIdentity } from './assistant-address.js';
@@ -7,6 +8,7 @@ import { extractInvites } from './calendar/extract.js';
 import { collectCandidates } from './candidates.js';
 import type { ParseLimits, ParsedMessage } from './parse.js';
 import { parseMessage } from './parse.js';
+import { MIN_RAW_BYTES_PER_CHAR } from './text-cap.js';
 import type { PayloadParts } from './payload.js';
 import { fallbackPayload, workspacePayload } from './payload.js';
 import type { RoutingDecision, RoutingRules } from './route.js';
@@ -60,18 +62,96 @@ export async function processMessage(
   if (raw.length > tenant.limits.maxMessageBytes) {
     return oversizedMessage(source, tenant, rawIdentity(raw));
   }
-  let parsed: ParsedMessage;
-  try {
-    parsed = await parseMessage(raw, tenant.limits);
-  } catch (err) {
-    return deadLetter(source, tenant, `unparseable: ${toError(err).message}`, rawIdentity(raw));
+  return processChunks(slices(raw), source, tenant, () => rawIdentity(raw));
+}
+
+/**
+ * processMessage for a message that arrives in chunks (streamed off IMAP), holding only what the
+ * parser holds. It throws only when `chunks` itself fails (the download broke): that is not the
+ * message's fault, and the message must be fetched again rather than dead-lettered.
+ */
+export async function processMessageStream(
+  chunks: AsyncIterable<Uint8Array>,
+  source: MessageSource,
+  tenant: PipelineTenant,
+): Promise<ProcessedMessage> {
+  const hash = createHash('sha256');
+  async function* hashed(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of chunks) {
+      hash.update(chunk);
+      yield chunk;
+    }
   }
+  return processChunks(hashed(), source, tenant, () => `sha256:${hash.digest('hex')}`);
+}
+
+/**
+ * Feeds the parser chunk by chunk. Every chunk is read to the end even when the parser gave up
+ * or the message turned out too large, because `identity` (called only then) may hash them all.
+ */
+async function processChunks(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  source: MessageSource,
+  tenant: PipelineTenant,
+  identity: () => string,
+): Promise<ProcessedMessage> {
+  const input = new PassThrough();
+  let bytes = 0;
+  // Only a message this large can hold more body text than the payload keeps (see textCap).
+  const capTextBodies = source.size > tenant.limits.maxBodyChars * MIN_RAW_BYTES_PER_CHAR;
+  const parsing = parseMessage(input, tenant.limits, { capTextBodies });
+  // A parser that failed stops reading; destroying its input lets the feeding go on.
+  parsing.catch(() => input.destroy());
+  const feeding = (async () => {
+    try {
+      for await (const chunk of chunks) {
+        bytes += chunk.length;
+        if (input.destroyed) continue;
+        // RFC822.SIZE was checked before the download; this catches a server that understated it.
+        // The parser is stopped with an error (a plain end would let it finish): its result is moot.
+        if (bytes > tenant.limits.maxMessageBytes)
+          input.destroy(new Error('message exceeds maxMessageBytes'));
+        else if (!input.write(chunk)) await drainedOrClosed(input);
+      }
+      if (!input.destroyed) input.end();
+    } catch (err) {
+      input.destroy(toError(err));
+      throw err;
+    }
+  })();
+  const [fed, parsed] = await Promise.allSettled([feeding, parsing]);
+  if (fed.status === 'rejected') throw fed.reason;
+  if (bytes > tenant.limits.maxMessageBytes) {
+    return oversizedMessage({ ...source, size: Math.max(source.size, bytes) }, tenant, identity());
+  }
+  if (parsed.status === 'rejected') {
+    return deadLetter(source, tenant, `unparseable: ${toError(parsed.reason).message}`, identity());
+  }
+  const message = parsed.value;
   return decide(
-    parsed,
+    message,
     source,
     tenant,
-    parsed.messageId !== null ? `mid:${parsed.messageId}` : rawIdentity(raw),
+    message.messageId !== null ? `mid:${message.messageId}` : identity(),
   );
+}
+
+/** The parser gets a large buffer in pieces: mailsplit copies and splits big chunks whole. */
+const SLICE_BYTES = 64 * 1024;
+function* slices(raw: Buffer): Generator<Buffer> {
+  for (let i = 0; i < raw.length; i += SLICE_BYTES) yield raw.subarray(i, i + SLICE_BYTES);
+}
+
+function drainedOrClosed(stream: PassThrough): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+  });
 }
 
 /** SPEC §4: over maxMessageBytes -> dead-letter without downloading or parsing it. */

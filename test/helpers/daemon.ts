@@ -232,3 +232,36 @@ export function message(opts: {
   ];
   return lines.join('\r\n');
 }
+
+/**
+ * A message large enough to be streamed into the parser: a long text body and one binary
+ * attachment (returned too, to check its size and hash in the job).
+ */
+export function largeMessage(opts: { to: string; subject: string; textBytes: number; attachmentBytes: number; messageId?: string }): {
+  raw: string;
+  attachment: Buffer;
+} {
+  const attachment = randomBytes(opts.attachmentBytes);
+  const line = 'Large message body line, to be cut at maxBodyChars by the daemon.\r\n';
+  const head = message({ to: opts.to, subject: opts.subject, messageId: opts.messageId, body: '' }).replace(
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Type: multipart/mixed; boundary="large-boundary"',
+  );
+  const raw = [
+    head.replace(/\r\n\r\n$/, ''),
+    '',
+    '--large-boundary',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    line.repeat(Math.ceil(opts.textBytes / line.length)),
+    '--large-boundary',
+    'Content-Type: application/octet-stream; name="blob.bin"',
+    'Content-Transfer-Encoding: base64',
+    'Content-Disposition: attachment; filename="blob.bin"',
+    '',
+    (attachment.toString('base64').match(/.{1,76}/g) ?? []).join('\r\n'),
+    '--large-boundary--',
+    '',
+  ].join('\r\n');
+  return { raw, attachment };
+}

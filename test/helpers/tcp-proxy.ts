@@ -1,7 +1,8 @@
 /**
  * A TCP proxy on loopback between the daemon and a server, which can be told to stall: it then
  * keeps every connection open but forwards nothing in either direction (a dead NAT entry, a hung
- * middlebox), so only timeouts can detect it.
+ * middlebox), so only timeouts can detect it. It can also drop a connection in the middle of a
+ * server's answer (a reset during a download).
  */
 import net from 'node:net';
 
@@ -9,23 +10,35 @@ export interface TcpProxy {
   readonly port: number;
   stall(): void;
   resume(): void;
+  /** Once `bytes` more have come from the server on one connection, drop it (both ends), once. */
+  cutAfter(bytes: number): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   let stalled = false;
+  let cutAt: number | null = null;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(targetPort, targetHost);
     sockets.add(client);
     sockets.add(upstream);
-    const forward = (from: net.Socket, to: net.Socket): void => {
+    const forward = (from: net.Socket, to: net.Socket, count: boolean): void => {
       from.on('data', (chunk: Buffer) => {
-        if (!stalled) to.write(chunk);
+        if (stalled) return;
+        if (count && cutAt !== null) {
+          cutAt -= chunk.length;
+          if (cutAt <= 0) {
+            cutAt = null;
+            end();
+            return;
+          }
+        }
+        to.write(chunk);
       });
     };
-    forward(client, upstream);
-    forward(upstream, client);
+    forward(client, upstream, false);
+    forward(upstream, client, true);
     const end = (): void => {
       client.destroy();
       upstream.destroy();
@@ -47,6 +60,9 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     },
     resume: () => {
       stalled = false;
+    },
+    cutAfter: (bytes: number) => {
+      cutAt = bytes;
     },
     close: async () => {
       for (const s of sockets) s.destroy();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -5,7 +6,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import type { DaemonProcess, TestTenant } from '../helpers/daemon.js';
-import { DaemonProcess as Daemon, appendAll, inboxFlags, jobsIn, message, removeJob, smembers, uniqueId, unseenCount, writeConfig } from '../helpers/daemon.js';
+import { DaemonProcess as Daemon, appendAll, inboxFlags, jobsIn, largeMessage, message, removeJob, smembers, uniqueId, unseenCount, writeConfig } from '../helpers/daemon.js';
 import type { Stack } from '../helpers/stack.js';
 import { startStack, waitFor } from '../helpers/stack.js';
 
@@ -151,6 +152,26 @@ describe('mail-ingest run (integration, real Dovecot + Redis)', () => {
     const flags = await inboxFlags(stack, s.user, s.tenant.password);
     expect([...flags.values()].every((f) => f.has('\\Seen'))).toBe(true);
   }, 180_000);
+
+  it('streams a message over 4 MB into the parser: exact attachment, text cut to maxBodyChars, \\Seen', async () => {
+    const s = await scenario({ pollInterval: '1h', start: false });
+    const to = `${s.tenant.mailbox}+big@example.com`;
+    const { raw, attachment } = largeMessage({ to, subject: 'large', textBytes: 3_500_000, attachmentBytes: 3_000_000 });
+    expect(raw.length).toBeGreaterThan(7_000_000);
+    await appendAll(stack, s.user, s.tenant.password, [raw]);
+    startDaemon(s);
+    await drained(s, 1);
+    const [job, ...more] = await jobsIn(stack.redis.url, s.statePrefix, 'acme.big');
+    expect(more).toHaveLength(0);
+    expect(job?.data.source.size).toBe(raw.length);
+    expect(job?.data.attachments.map((a) => [a.filename, a.size, a.sha256, a.content])).toEqual([
+      ['blob.bin', attachment.length, createHash('sha256').update(attachment).digest('hex'), null],
+    ]);
+    expect(job?.data.text).toHaveLength(1_000_000);
+    expect(job?.data.text?.startsWith('Large message body line')).toBe(true);
+    expect(job?.data.truncated).toBe(true);
+    expect(job?.data.warnings).toEqual(['text truncated to 1000000 characters']);
+  }, 60_000);
 
   it('picks up mail delivered during IDLE without waiting for the poll interval', async () => {
     const s = await scenario({ pollInterval: '1h' });

@@ -19,12 +19,20 @@ interface Run {
 }
 
 /** Runs `node dist/cli.js ARGS` from the repo root with a clean environment plus `env`. */
-function run(args: readonly string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<Run> {
+function run(
+  args: readonly string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [CLI, ...args],
-      { cwd: options.cwd ?? ROOT, env: { PATH: process.env.PATH ?? '', ...options.env }, encoding: 'utf8', timeout: 20_000 },
+      {
+        cwd: options.cwd ?? ROOT,
+        env: { PATH: process.env.PATH ?? '', ...options.env },
+        encoding: 'utf8',
+        timeout: 20_000,
+      },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
         resolve({ code, stdout, stderr });
@@ -49,7 +57,8 @@ const LOCATED = /^(.+):(\d+):(\d+) (\S.*)$/;
 let tmp = '';
 
 beforeAll(() => {
-  if (!existsSync(CLI)) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  if (!existsSync(CLI))
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
   tmp = mkdtempSync(path.join(os.tmpdir(), 'mail-ingest-check-config-'));
 });
 
@@ -65,7 +74,9 @@ describe.concurrent('mail-ingest check-config', () => {
     expectClean(expect, r);
   });
 
-  it('prints the three problems of the acceptance case as FILE:LINE:COL message and exits 2', async ({ expect }) => {
+  it('prints the three problems of the acceptance case as FILE:LINE:COL message and exits 2', async ({
+    expect,
+  }) => {
     const file = `${FIXTURES}/three-problems.yaml`;
     const r = await run(['check-config', '--config', file]);
     expect(r.code).toBe(2);
@@ -84,7 +95,9 @@ describe.concurrent('mail-ingest check-config', () => {
   it('reports a missing config file in one clear line and exits 2', async ({ expect }) => {
     const r = await run(['check-config', '--config', 'no/such/mail-ingest.yaml']);
     expect(r.code).toBe(2);
-    const problems = lines(`${r.stdout}\n${r.stderr}`).filter((l) => l.includes('no/such/mail-ingest.yaml') && /ENOENT|not found|no such|cannot read/i.test(l));
+    const problems = lines(`${r.stdout}\n${r.stderr}`).filter(
+      (l) => l.includes('no/such/mail-ingest.yaml') && /ENOENT|not found|no such|cannot read/i.test(l),
+    );
     expect(problems).toHaveLength(1);
     expect(lines(r.stdout).length).toBeLessThanOrEqual(1);
     expectClean(expect, r);
@@ -101,7 +114,9 @@ describe.concurrent('mail-ingest check-config', () => {
     expectClean(expect, r);
   });
 
-  it('names an unreadable passwordFile by its path, resolved against the config directory', async ({ expect }) => {
+  it('names an unreadable passwordFile by its path, resolved against the config directory', async ({
+    expect,
+  }) => {
     const dir = path.join(tmp, 'pwfile');
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'mail-ingest.yaml');
@@ -118,12 +133,16 @@ describe.concurrent('mail-ingest check-config', () => {
     expectClean(expect, r);
   });
 
-  it('interpolates the environment: an unset variable is a located problem, a set one makes the config valid', async ({ expect }) => {
+  it('interpolates the environment: an unset variable is a located problem, a set one makes the config valid', async ({
+    expect,
+  }) => {
     const file = `${FIXTURES}/env-password.yaml`;
     const unset = await run(['check-config', '--config', file]);
     expect(unset.code).toBe(2);
     expect(lines(unset.stdout)).toHaveLength(1);
-    expect(lines(unset.stdout)[0]).toMatch(/^test\/fixtures\/config\/env-password\.yaml:9:17 .*ACME_IMAP_PASSWORD/);
+    expect(lines(unset.stdout)[0]).toMatch(
+      /^test\/fixtures\/config\/env-password\.yaml:9:17 .*ACME_IMAP_PASSWORD/,
+    );
 
     const set = await run(['check-config', '--config', file], { env: { ACME_IMAP_PASSWORD: SENTINEL } });
     expect(set.code).toBe(0);
@@ -156,7 +175,10 @@ describe.concurrent('mail-ingest check-config', () => {
   it('falls back to config/mail-ingest.yaml in the working directory', async ({ expect }) => {
     const dir = path.join(tmp, 'cwd-default');
     mkdirSync(path.join(dir, 'config'), { recursive: true });
-    writeFileSync(path.join(dir, 'config', 'mail-ingest.yaml'), readFileSync(path.join(ROOT, FIXTURES, 'env-password.yaml')));
+    writeFileSync(
+      path.join(dir, 'config', 'mail-ingest.yaml'),
+      readFileSync(path.join(ROOT, FIXTURES, 'env-password.yaml')),
+    );
     const r = await run(['check-config'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(lines(r.stdout)).toHaveLength(1);
@@ -200,7 +222,9 @@ describe.concurrent('mail-ingest check-config', () => {
 
 describe('the example config/mail-ingest.yaml', () => {
   it('passes check-config (read from the repo root, default path, clean environment)', async ({ expect }) => {
-    expect(existsSync(path.join(ROOT, 'config', 'mail-ingest.yaml')), 'config/mail-ingest.yaml exists').toBe(true);
+    expect(existsSync(path.join(ROOT, 'config', 'mail-ingest.yaml')), 'config/mail-ingest.yaml exists').toBe(
+      true,
+    );
     const byDefault = await run(['check-config']);
     expect(byDefault.stdout + byDefault.stderr).not.toMatch(/:\d+:\d+ /);
     expect(byDefault.code).toBe(0);

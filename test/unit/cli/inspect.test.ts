@@ -14,7 +14,6 @@ const FIXTURES = 'test/fixtures/config';
 const SENTINEL = 's3cr3t-SENTINEL';
 const JOB_ID = /^m[0-9a-f]{40}$/;
 
-
 interface Run {
   readonly code: number | null;
   readonly stdout: string;
@@ -81,7 +80,8 @@ const cfg = (name: string): string => `${FIXTURES}/${name}`;
 let tmp = '';
 
 beforeAll(() => {
-  if (!existsSync(CLI)) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  if (!existsSync(CLI))
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
   tmp = mkdtempSync(path.join(os.tmpdir(), 'mail-ingest-inspect-'));
 });
 
@@ -90,7 +90,9 @@ afterAll(() => {
 });
 
 describe.concurrent('mail-ingest inspect', () => {
-  it('prints the exact job a message to an alias yields: queue from the template, name, id, v1 payload', async ({ expect }) => {
+  it('prints the exact job a message to an alias yields: queue from the template, name, id, v1 payload', async ({
+    expect,
+  }) => {
     const r = await runOnce(['inspect', eml('to-sales.eml'), '--config', cfg('acme.yaml')]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -128,7 +130,9 @@ describe.concurrent('mail-ingest inspect', () => {
     expectClean(expect, r);
   });
 
-  it('puts mail to the bare mailbox into the unrouted queue, with workspace null and a reason', async ({ expect }) => {
+  it('puts mail to the bare mailbox into the unrouted queue, with workspace null and a reason', async ({
+    expect,
+  }) => {
     const r = await run(['inspect', eml('to-bare.eml'), '--config', cfg('acme.yaml')]);
     expect(r.code).toBe(0);
     const jobs = jobsOf(r);
@@ -136,13 +140,20 @@ describe.concurrent('mail-ingest inspect', () => {
     expect(jobs[0]).toMatchObject({ queue: 'acme.unrouted', name: 'email' });
     expect(jobs[0]?.jobId).toMatch(JOB_ID);
     for (const key of PAYLOAD_KEYS) expect(jobs[0]?.data, key).toHaveProperty(key);
-    expect(jobs[0]?.data).toMatchObject({ schema: 'mail-ingest.email/v1', tenant: 'acme', workspace: null, alias: null });
+    expect(jobs[0]?.data).toMatchObject({
+      schema: 'mail-ingest.email/v1',
+      tenant: 'acme',
+      workspace: null,
+      alias: null,
+    });
     expect(jobs[0]?.data.reason).toEqual(expect.any(String));
     expect(jobs[0]?.data.reason).not.toBe('');
     expectClean(expect, r);
   });
 
-  it('fans a message out to each aliased workspace, one job and one distinct id per queue', async ({ expect }) => {
+  it('fans a message out to each aliased workspace, one job and one distinct id per queue', async ({
+    expect,
+  }) => {
     const r = await run(['inspect', eml('to-sales-and-support.eml'), '--config', cfg('acme.yaml')]);
     expect(r.code).toBe(0);
     const jobs = jobsOf(r);
@@ -203,7 +214,14 @@ tenants:
   });
 
   it('routes with the rules of the tenant given by --tenant', async ({ expect }) => {
-    const r = await run(['inspect', eml('to-sales.eml'), '--config', cfg('two-tenants.yaml'), '--tenant', 'acme']);
+    const r = await run([
+      'inspect',
+      eml('to-sales.eml'),
+      '--config',
+      cfg('two-tenants.yaml'),
+      '--tenant',
+      'acme',
+    ]);
     expect(r.code).toBe(0);
     const jobs = jobsOf(r);
     expect(jobs.map((j) => j.queue)).toEqual(['acme.ws-1842']);
@@ -212,7 +230,14 @@ tenants:
   });
 
   it('rejects an unknown tenant: one line naming it, exit 2', async ({ expect }) => {
-    const r = await run(['inspect', eml('to-sales.eml'), '--config', cfg('two-tenants.yaml'), '--tenant', 'initech']);
+    const r = await run([
+      'inspect',
+      eml('to-sales.eml'),
+      '--config',
+      cfg('two-tenants.yaml'),
+      '--tenant',
+      'initech',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(lines(r.stderr)).toHaveLength(1);
@@ -235,13 +260,17 @@ tenants:
     expect(r.stdout).toBe('');
     const problems = lines(r.stderr);
     expect(problems.length).toBeGreaterThanOrEqual(1);
-    expect(problems.every((l) => /^test\/fixtures\/config\/invalid-with-secret\.yaml:\d+:\d+ \S/.test(l))).toBe(true);
+    expect(
+      problems.every((l) => /^test\/fixtures\/config\/invalid-with-secret\.yaml:\d+:\d+ \S/.test(l)),
+    ).toBe(true);
     expect(r.stderr).not.toContain('86753091');
     expectClean(expect, r);
   });
 
   it('never prints the password, also when it comes from the environment', async ({ expect }) => {
-    const r = await run(['inspect', eml('to-sales-and-support.eml'), '--config', cfg('env-password.yaml')], { ACME_IMAP_PASSWORD: SENTINEL });
+    const r = await run(['inspect', eml('to-sales-and-support.eml'), '--config', cfg('env-password.yaml')], {
+      ACME_IMAP_PASSWORD: SENTINEL,
+    });
     expect(r.code).toBe(0);
     expect(jobsOf(r).length).toBeGreaterThanOrEqual(1);
     expectClean(expect, r);

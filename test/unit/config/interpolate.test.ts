@@ -57,7 +57,10 @@ describe('interpolate()', () => {
   });
 
   it('uses the default of ${VAR:-default} when VAR is unset', () => {
-    expect(interpolate('${REDIS_URL:-redis://127.0.0.1:6379}', {})).toEqual({ ok: true, value: 'redis://127.0.0.1:6379' });
+    expect(interpolate('${REDIS_URL:-redis://127.0.0.1:6379}', {})).toEqual({
+      ok: true,
+      value: 'redis://127.0.0.1:6379',
+    });
   });
 
   it('uses the default when VAR is set but empty, as POSIX shells do', () => {
@@ -87,7 +90,10 @@ describe('interpolate()', () => {
   });
 
   it('does not interpolate again inside a substituted value', () => {
-    expect(interpolate('${OUTER}', { OUTER: '${INNER}', INNER: 'no' })).toEqual({ ok: true, value: '${INNER}' });
+    expect(interpolate('${OUTER}', { OUTER: '${INNER}', INNER: 'no' })).toEqual({
+      ok: true,
+      value: '${INNER}',
+    });
   });
 
   it('leaves text without references alone, including a lone $', () => {
@@ -134,7 +140,11 @@ tenants:
       password: \${ACME_IMAP_PASSWORD}
 `;
     const problems = problemsOf(text, {});
-    const located = problems.map((p) => ({ line: p.line, col: p.col, names: /REDIS_HOST|ACME_DOMAIN|ACME_IMAP_PASSWORD/.exec(p.message)?.[0] }));
+    const located = problems.map((p) => ({
+      line: p.line,
+      col: p.col,
+      names: /REDIS_HOST|ACME_DOMAIN|ACME_IMAP_PASSWORD/.exec(p.message)?.[0],
+    }));
     expect(located).toEqual(
       expect.arrayContaining([
         { ...at(text, 'redis://${REDIS_HOST}'), names: 'REDIS_HOST' },

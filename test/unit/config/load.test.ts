@@ -61,7 +61,11 @@ function valueAt(text: string, pair: string): { line: number; col: number } {
 }
 
 /** Asserts that there is exactly one problem, at `where`, with a message matching `message`. */
-function expectOneProblem(problems: readonly ConfigProblem[], where: { line: number; col: number }, message: RegExp): ConfigProblem {
+function expectOneProblem(
+  problems: readonly ConfigProblem[],
+  where: { line: number; col: number },
+  message: RegExp,
+): ConfigProblem {
   expect(problems.map((p) => `${p.line}:${p.col} ${p.message}`)).toHaveLength(1);
   const [problem] = problems;
   if (!problem) throw new Error('no problem');
@@ -86,7 +90,12 @@ describe('a minimal config', () => {
     const config = load(MINIMAL);
     expect(config).toEqual({
       sourcePath: FILE,
-      redis: { url: 'redis://127.0.0.1:6379', prefix: 'bull', statePrefix: 'mail-ingest', leaseTtlMs: 30_000 },
+      redis: {
+        url: 'redis://127.0.0.1:6379',
+        prefix: 'bull',
+        statePrefix: 'mail-ingest',
+        leaseTtlMs: 30_000,
+      },
       queues: {
         workspace: '{tenant}.{workspace}',
         unrouted: '{tenant}.unrouted',
@@ -143,14 +152,23 @@ describe('a minimal config', () => {
 ${lines}`;
     expect(onlyTenant(imapBlock('      tls: implicit\n')).imap?.port).toBe(993);
     expect(onlyTenant(imapBlock('      tls: starttls\n')).imap).toMatchObject({ tls: 'starttls', port: 143 });
-    expect(onlyTenant(imapBlock('      tls: none\n      allowInsecure: true\n')).imap).toMatchObject({ tls: 'none', port: 143 });
+    expect(onlyTenant(imapBlock('      tls: none\n      allowInsecure: true\n')).imap).toMatchObject({
+      tls: 'none',
+      port: 143,
+    });
     expect(onlyTenant(imapBlock('      tls: starttls\n      port: 1143\n')).imap?.port).toBe(1143);
   });
 
   it('defaults the imap user to mailbox@domain and keeps an explicit one', () => {
     expect(onlyTenant(MINIMAL).imap?.user).toBe('casper@example.com');
-    const text = MINIMAL.replace('      password: hunter2-imap', '      user: svc-casper@example.onmicrosoft.com\n      password: hunter2-imap\n      folder: Ingest');
-    expect(onlyTenant(text).imap).toMatchObject({ user: 'svc-casper@example.onmicrosoft.com', folder: 'Ingest' });
+    const text = MINIMAL.replace(
+      '      password: hunter2-imap',
+      '      user: svc-casper@example.onmicrosoft.com\n      password: hunter2-imap\n      folder: Ingest',
+    );
+    expect(onlyTenant(text).imap).toMatchObject({
+      user: 'svc-casper@example.onmicrosoft.com',
+      folder: 'Ingest',
+    });
   });
 
   it('lets smtp fall back to the imap user and password', () => {
@@ -158,7 +176,14 @@ ${lines}`;
       host: smtp.example.com
 `;
     const outbound = onlyTenant(text).outbound;
-    expect(outbound).toMatchObject({ kind: 'smtp', host: 'smtp.example.com', port: 587, encryption: 'starttls', caFile: null, user: 'casper@example.com' });
+    expect(outbound).toMatchObject({
+      kind: 'smtp',
+      host: 'smtp.example.com',
+      port: 587,
+      encryption: 'starttls',
+      caFile: null,
+      user: 'casper@example.com',
+    });
     expect(outbound?.kind === 'smtp' ? outbound.password?.reveal() : undefined).toBe('hunter2-imap');
   });
 
@@ -204,11 +229,18 @@ ${lines}`;
       displayName: 'Casper Bot',
       address: 'casper@xn--bcher-kva.example',
     });
-    expect(assistant?.domains).toEqual(['xn--bcher-kva.example', 'acme.onmicrosoft.com', 'xn--ncode-cta3g.example.org']);
+    expect(assistant?.domains).toEqual([
+      'xn--bcher-kva.example',
+      'acme.onmicrosoft.com',
+      'xn--ncode-cta3g.example.org',
+    ]);
   });
 
   it('honours a custom sub-address delimiter', () => {
-    const text = MINIMAL.replace('      domain: example.com', '      domain: example.com\n      delimiter: "-"');
+    const text = MINIMAL.replace(
+      '      domain: example.com',
+      '      domain: example.com\n      delimiter: "-"',
+    );
     expect(onlyTenant(text).assistant?.delimiter).toBe('-');
   });
 
@@ -266,7 +298,11 @@ ${MINIMAL}    poll:
     const config = load(text);
     expect(config.queues.dedupWindowMs).toBe(36 * 3_600_000);
     expect(config.tenants[0]?.poll).toEqual({ intervalMs: 300_000, idle: false });
-    expect(config.tenants[0]?.limits).toEqual({ maxMessageBytes: 10 * MIB, inlineAttachmentBytes: 65_536, maxBodyChars: 20_000 });
+    expect(config.tenants[0]?.limits).toEqual({
+      maxMessageBytes: 10 * MIB,
+      inlineAttachmentBytes: 65_536,
+      maxBodyChars: 20_000,
+    });
 
     const numbers = `queues:
   dedupWindow: 600000
@@ -279,7 +315,10 @@ ${MINIMAL}    poll:
     const plain = load(numbers);
     expect(plain.queues.dedupWindowMs).toBe(600_000);
     expect(plain.tenants[0]?.poll.intervalMs).toBe(45_000);
-    expect(plain.tenants[0]?.limits).toMatchObject({ maxMessageBytes: 1_048_576, inlineAttachmentBytes: 1_024 });
+    expect(plain.tenants[0]?.limits).toMatchObject({
+      maxMessageBytes: 1_048_576,
+      inlineAttachmentBytes: 1_024,
+    });
   });
 
   it('takes the redis url from the environment when the default form is used', () => {
@@ -313,10 +352,19 @@ sender:
 ${MINIMAL}`;
     const config = load(text);
     expect(config.log).toEqual({ level: 'debug', pretty: true });
-    expect(config.queues).toMatchObject({ workspace: 'mail.{tenant}.{alias}.{workspace}', unrouted: '{tenant}-unrouted', deadLetter: '{tenant}.dead-letter' });
+    expect(config.queues).toMatchObject({
+      workspace: 'mail.{tenant}.{alias}.{workspace}',
+      unrouted: '{tenant}-unrouted',
+      deadLetter: '{tenant}.dead-letter',
+    });
     expect(config.sender).toMatchObject({
       from: 'Casper <casper@assistant.example>',
-      transport: { kind: 'smtp', host: 'smtp.assistant.example', port: 587, user: 'casper@assistant.example' },
+      transport: {
+        kind: 'smtp',
+        host: 'smtp.assistant.example',
+        port: 587,
+        user: 'casper@assistant.example',
+      },
     });
   });
 
@@ -364,12 +412,20 @@ tenants:
     const [acme, globex] = load(text).tenants;
     expect(acme?.imap).toMatchObject({ host: 'outlook.office365.com', tls: 'starttls', port: 143 });
     expect(acme?.poll).toEqual({ intervalMs: 10_000, idle: false });
-    expect(acme?.limits).toEqual({ maxMessageBytes: 20 * MIB, inlineAttachmentBytes: 256 * 1024, maxBodyChars: 1_000_000 });
+    expect(acme?.limits).toEqual({
+      maxMessageBytes: 20 * MIB,
+      inlineAttachmentBytes: 256 * 1024,
+      maxBodyChars: 1_000_000,
+    });
     expect(acme?.routing.autoReplies).toBe('drop');
 
     expect(globex?.imap).toMatchObject({ host: 'imap.example.net', tls: 'implicit', port: 993 });
     expect(globex?.poll).toEqual({ intervalMs: 60_000, idle: false });
-    expect(globex?.limits).toEqual({ maxMessageBytes: 20 * MIB, inlineAttachmentBytes: 1024, maxBodyChars: 1_000_000 });
+    expect(globex?.limits).toEqual({
+      maxMessageBytes: 20 * MIB,
+      inlineAttachmentBytes: 1024,
+      maxBodyChars: 1_000_000,
+    });
     expect(globex?.routing.autoReplies).toBe('route');
   });
 
@@ -440,7 +496,9 @@ describe('the acceptance case: an unknown key, a missing password and a bad dura
   const text = readFileSync(new URL('../../fixtures/config/three-problems.yaml', import.meta.url), 'utf8');
 
   it('yields exactly three problems, each at its line and column', () => {
-    const problems = [...problemsOf(text, {}, 'three-problems.yaml')].sort((a, b) => a.line - b.line || a.col - b.col);
+    const problems = [...problemsOf(text, {}, 'three-problems.yaml')].sort(
+      (a, b) => a.line - b.line || a.col - b.col,
+    );
     expect(problems.map((p) => `${p.line}:${p.col}`)).toEqual([
       '7:5', // `imap:` on line 7, the block that lacks a password
       '9:7', // `usr:` on line 9, the unknown key
@@ -498,9 +556,15 @@ describe('validation problems', () => {
   });
 
   it('rejects imap tls: none without allowInsecure: true in the same block', () => {
-    const text = MINIMAL.replace('      password: hunter2-imap', '      password: hunter2-imap\n      tls: none');
+    const text = MINIMAL.replace(
+      '      password: hunter2-imap',
+      '      password: hunter2-imap\n      tls: none',
+    );
     expectOneProblem(problemsOf(text), valueAt(text, 'tls: none'), /allowInsecure/);
-    const other = MINIMAL.replace('      password: hunter2-imap', '      password: hunter2-imap\n      tls: none\n      allowInsecure: false');
+    const other = MINIMAL.replace(
+      '      password: hunter2-imap',
+      '      password: hunter2-imap\n      tls: none\n      allowInsecure: false',
+    );
     expectOneProblem(problemsOf(other), valueAt(other, 'tls: none'), /allowInsecure/);
   });
 
@@ -510,7 +574,11 @@ describe('validation problems', () => {
       encryption: none
 `;
     expectOneProblem(problemsOf(text), valueAt(text, 'encryption: none'), /allowInsecure/);
-    expect(onlyTenant(`${text}      allowInsecure: true\n`).outbound).toMatchObject({ kind: 'smtp', encryption: 'none', port: 25 });
+    expect(onlyTenant(`${text}      allowInsecure: true\n`).outbound).toMatchObject({
+      kind: 'smtp',
+      encryption: 'none',
+      port: 25,
+    });
   });
 
   it('rejects a tenant with both smtp and sendgrid, at the second block', () => {
@@ -524,7 +592,10 @@ describe('validation problems', () => {
 
   it('rejects password and passwordFile given together, on their line, without quoting either', () => {
     writeFileSync(path.join(tmp, 'both-password'), 'FILE-CONTENT-SENTINEL\n');
-    const text = MINIMAL.replace('      password: hunter2-imap', '      password: INLINE-SENTINEL\n      passwordFile: both-password');
+    const text = MINIMAL.replace(
+      '      password: hunter2-imap',
+      '      password: INLINE-SENTINEL\n      passwordFile: both-password',
+    );
     const problems = problemsOf(text);
     expect(problems).toHaveLength(1);
     expect([at(text, 'password:').line, at(text, 'passwordFile:').line]).toContain(problems[0]?.line);
@@ -544,21 +615,33 @@ describe('validation problems', () => {
 
   it('reports an unreadable passwordFile with its resolved path, at the value', () => {
     const text = MINIMAL.replace('password: hunter2-imap', 'passwordFile: secrets/missing-password');
-    const problem = expectOneProblem(problemsOf(text), valueAt(text, 'passwordFile: secrets/missing-password'), /passwordFile/);
+    const problem = expectOneProblem(
+      problemsOf(text),
+      valueAt(text, 'passwordFile: secrets/missing-password'),
+      /passwordFile/,
+    );
     expect(problem.message).toContain(path.join(tmp, 'secrets', 'missing-password'));
   });
 
   it('reports a passwordFile that is a directory, naming the path', () => {
     mkdirSync(path.join(tmp, 'a-directory'), { recursive: true });
     const text = MINIMAL.replace('password: hunter2-imap', 'passwordFile: a-directory');
-    const problem = expectOneProblem(problemsOf(text), valueAt(text, 'passwordFile: a-directory'), /passwordFile/);
+    const problem = expectOneProblem(
+      problemsOf(text),
+      valueAt(text, 'passwordFile: a-directory'),
+      /passwordFile/,
+    );
     expect(problem.message).toContain(path.join(tmp, 'a-directory'));
   });
 
   it('reports an empty passwordFile, naming the path but no content', () => {
     writeFileSync(path.join(tmp, 'empty-password'), '\n');
     const text = MINIMAL.replace('password: hunter2-imap', 'passwordFile: ./empty-password');
-    const problem = expectOneProblem(problemsOf(text), valueAt(text, 'passwordFile: ./empty-password'), /empty/);
+    const problem = expectOneProblem(
+      problemsOf(text),
+      valueAt(text, 'passwordFile: ./empty-password'),
+      /empty/,
+    );
     expect(problem.message).toContain(path.join(tmp, 'empty-password'));
   });
 
@@ -571,7 +654,9 @@ extra: true
 `;
     const problems = problemsOf(text);
     expect(problems.map((p) => `${p.line}:${p.col}`)).toEqual(
-      [at(text, 'host: localhost'), at(text, 'pass: hunter2'), at(text, 'inbox:'), at(text, 'extra:')].map((p) => `${p.line}:${p.col}`),
+      [at(text, 'host: localhost'), at(text, 'pass: hunter2'), at(text, 'inbox:'), at(text, 'extra:')].map(
+        (p) => `${p.line}:${p.col}`,
+      ),
     );
     for (const key of ['host', 'pass', 'inbox', 'extra']) {
       expect(problems.some((p) => p.message.includes(`"${key}"`))).toBe(true);
@@ -580,7 +665,10 @@ extra: true
   });
 
   it('says what is wrong with a value of the wrong type instead of calling it missing', () => {
-    const text = MINIMAL.replace('      password: hunter2-imap', '      password: hunter2-imap\n      port: imaps');
+    const text = MINIMAL.replace(
+      '      password: hunter2-imap',
+      '      password: hunter2-imap\n      port: imaps',
+    );
     const problem = expectOneProblem(problemsOf(text), valueAt(text, 'port: imaps'), /port/);
     expect(problem.message).not.toMatch(/required/i);
     expect(problem.message).toMatch(/number/i);
@@ -634,7 +722,11 @@ ${MINIMAL}`;
     const text = `queues:
   unrouted: "{tenant}.{queue}"
 ${MINIMAL}`;
-    expectOneProblem(problemsOf(text), valueAt(text, 'unrouted: "{tenant}.{queue}"'), /\{tenant\}.*\{workspace\}.*\{alias\}/);
+    expectOneProblem(
+      problemsOf(text),
+      valueAt(text, 'unrouted: "{tenant}.{queue}"'),
+      /\{tenant\}.*\{workspace\}.*\{alias\}/,
+    );
   });
 
   it('rejects policies other than unrouted | drop | workspace:<id>', () => {
@@ -644,7 +736,11 @@ ${MINIMAL}`;
 `;
     const problems = problemsOf(text);
     expect(problems.map((p) => `${p.line}:${p.col}`)).toEqual(
-      [valueAt(text, 'unknownAlias: "workspace:"'), valueAt(text, 'noAlias: bounce'), valueAt(text, 'autoReplies: reply')].map((p) => `${p.line}:${p.col}`),
+      [
+        valueAt(text, 'unknownAlias: "workspace:"'),
+        valueAt(text, 'noAlias: bounce'),
+        valueAt(text, 'autoReplies: reply'),
+      ].map((p) => `${p.line}:${p.col}`),
     );
   });
 
@@ -665,7 +761,8 @@ tenants:
     imap: { host: imap.example.net, password: pw }
 `;
     const lines = problemsOf(text).map((p) => p.line);
-    for (const needle of ['http://', 'mode: all', 'casper@example.com', 'casper+bot']) expect(lines).toContain(at(text, needle).line);
+    for (const needle of ['http://', 'mode: all', 'casper@example.com', 'casper+bot'])
+      expect(lines).toContain(at(text, needle).line);
   });
 
   it('locates a YAML syntax error', () => {
@@ -737,10 +834,20 @@ describe('*File secrets', () => {
       ['inner', 'p w\nx\n'],
       ['spaces', ' pw \n'],
     ];
-    const expected: Record<string, string> = { 'no-newline': 'pw', 'one-lf': 'pw', 'two-lf': 'pw\n', crlf: 'pw', inner: 'p w\nx', spaces: ' pw ' };
+    const expected: Record<string, string> = {
+      'no-newline': 'pw',
+      'one-lf': 'pw',
+      'two-lf': 'pw\n',
+      crlf: 'pw',
+      inner: 'p w\nx',
+      spaces: ' pw ',
+    };
     for (const [name, content] of cases) {
       writeFileSync(path.join(dir, 'secrets', name), content);
-      const text = MINIMAL.replace('password: hunter2-imap', `passwordFile: ${path.join(dir, 'secrets', name)}`);
+      const text = MINIMAL.replace(
+        'password: hunter2-imap',
+        `passwordFile: ${path.join(dir, 'secrets', name)}`,
+      );
       expect(onlyTenant(text).imap?.password.reveal(), name).toBe(expected[name]);
     }
   });
@@ -750,7 +857,9 @@ describe('*File secrets', () => {
     writeFileSync(path.join(tmp, 'smtp-password'), 'smtp-from-file\n');
     const sendgrid = onlyTenant(`${MINIMAL}    sendgrid:\n      apiKeyFile: sendgrid-key\n`).outbound;
     expect(sendgrid?.kind === 'sendgrid' ? sendgrid.apiKey.reveal() : undefined).toBe('SG.from-file');
-    const smtp = onlyTenant(`${MINIMAL}    smtp:\n      host: smtp.example.com\n      passwordFile: ./smtp-password\n`).outbound;
+    const smtp = onlyTenant(
+      `${MINIMAL}    smtp:\n      host: smtp.example.com\n      passwordFile: ./smtp-password\n`,
+    ).outbound;
     expect(smtp?.kind === 'smtp' ? smtp.password?.reveal() : undefined).toBe('smtp-from-file');
   });
 
@@ -793,10 +902,12 @@ ${MINIMAL}    smtp:
     const config = load(text);
     const seen: unknown[] = [];
     const walk = (value: unknown, where: string): void => {
-      if (value === null || typeof value !== 'object' || value instanceof Secret || seen.includes(value)) return;
+      if (value === null || typeof value !== 'object' || value instanceof Secret || seen.includes(value))
+        return;
       seen.push(value);
       expect(Object.isFrozen(value), where).toBe(true);
-      const entries: [string, unknown][] = value instanceof Map ? [...(value as Map<string, unknown>)] : Object.entries(value);
+      const entries: [string, unknown][] =
+        value instanceof Map ? [...(value as Map<string, unknown>)] : Object.entries(value);
       for (const [key, child] of entries) walk(child, `${where}.${key}`);
     };
     walk(config, 'config');

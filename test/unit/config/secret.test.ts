@@ -116,7 +116,9 @@ tenants:
     expect(byId.get('globex')?.imap?.password.reveal()).toBe('GLOBEX-FILE-SENTINEL');
 
     const initechOut = byId.get('initech')?.outbound;
-    expect(initechOut?.kind === 'smtp' ? initechOut.password?.reveal() : undefined).toBe('INITECH-SMTP-SENTINEL');
+    expect(initechOut?.kind === 'smtp' ? initechOut.password?.reveal() : undefined).toBe(
+      'INITECH-SMTP-SENTINEL',
+    );
     const globexOut = byId.get('globex')?.outbound;
     expect(globexOut?.kind === 'sendgrid' ? globexOut.apiKey.reveal() : undefined).toBe('SG.FILE-SENTINEL');
     const hooliOut = byId.get('hooli')?.outbound;

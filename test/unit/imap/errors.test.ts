@@ -9,7 +9,14 @@ function imapflowError(message: string, fields: Record<string, unknown>): Error 
 
 describe('toImapError', () => {
   it('classifies a failed login and keeps the server text', () => {
-    const e = toImapError(imapflowError('Command failed', { authenticationFailed: true, responseText: 'Authentication failed.', serverResponseCode: 'AUTHENTICATIONFAILED' }), 'connect');
+    const e = toImapError(
+      imapflowError('Command failed', {
+        authenticationFailed: true,
+        responseText: 'Authentication failed.',
+        serverResponseCode: 'AUTHENTICATIONFAILED',
+      }),
+      'connect',
+    );
     expect(e).toBeInstanceOf(ImapError);
     expect(e.kind).toBe('auth');
     expect(e.code).toBe('IMAP_AUTH');
@@ -18,7 +25,10 @@ describe('toImapError', () => {
   });
 
   it('carries the throttle reset time', () => {
-    const e = toImapError(imapflowError('Request is throttled', { code: 'ETHROTTLE', throttleReset: 12_000 }), 'fetch');
+    const e = toImapError(
+      imapflowError('Request is throttled', { code: 'ETHROTTLE', throttleReset: 12_000 }),
+      'fetch',
+    );
     expect(e.kind).toBe('throttled');
     expect(e.retryAfterMs).toBe(12_000);
   });
@@ -37,7 +47,12 @@ describe('toImapError', () => {
   });
 
   it('reports a folder that cannot be opened as a mailbox problem', () => {
-    expect(toImapError(imapflowError('Command failed', { responseText: 'Mailbox does not exist' }), 'open folder Archive').kind).toBe('mailbox');
+    expect(
+      toImapError(
+        imapflowError('Command failed', { responseText: 'Mailbox does not exist' }),
+        'open folder Archive',
+      ).kind,
+    ).toBe('mailbox');
   });
 
   it('leaves an ImapError as it is and copes with non-errors', () => {

@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import type { PipelineTenant, ProcessedMessage } from '../../../src/message/pipeline.js';
-import { oversizedMessage, processMessage } from '../../../src/message/pipeline.js';
+import { oversizedMessage, processMessage, processMessageStream } from '../../../src/message/pipeline.js';
 import type { AutoSubmittedKind, EmailPayload } from '../../../src/message/types.js';
 import { PAYLOAD_SCHEMA } from '../../../src/message/types.js';
 import { jobIdFor } from '../../../src/queue/job-id.js';
@@ -650,5 +650,76 @@ describe('processMessage: identity for duplicate suppression (SPEC §5)', () => 
     expect(again.identity).toBe(result.identity);
     const other = Buffer.concat([raw, Buffer.from('\n')]);
     expect((await processMessage(other, sourceFor(other), acme)).identity).not.toBe(result.identity);
+  });
+});
+
+describe('processMessageStream: a large message arriving in chunks', () => {
+  async function* chunked(raw: Buffer, size: number): AsyncGenerator<Buffer> {
+    for (let i = 0; i < raw.length; i += size) {
+      await Promise.resolve(); // as from a socket: each chunk in a later turn
+      yield raw.subarray(i, i + size);
+    }
+  }
+
+  it('decides every fixture exactly as processMessage does, whatever the chunk boundaries', async () => {
+    const names = readdirSync(new URL('../../fixtures/messages/', import.meta.url)).filter((n) =>
+      n.endsWith('.eml'),
+    );
+    for (const name of names) {
+      const raw = fixture(name);
+      const whole = await processMessage(raw, sourceFor(raw), acme);
+      const streamed = await processMessageStream(chunked(raw, 7), sourceFor(raw), acme);
+      expect(streamed, name).toEqual(whole);
+    }
+  });
+
+  it('hashes what it streams: without a Message-ID the identity is the SHA-256 of every byte', async () => {
+    const raw = fixture('no-message-id.eml');
+    const result = await processMessageStream(chunked(raw, 100), sourceFor(raw), acme);
+    expect(result.identity).toBe(`sha256:${sha256(raw)}`);
+  });
+
+  it('rejects with the source error when the download breaks: no dead-letter for a connection problem', async () => {
+    const raw = fixture('gmail-plus-delivered-to.eml');
+    async function* broken(): AsyncGenerator<Buffer> {
+      yield raw.subarray(0, 500);
+      await Promise.resolve();
+      throw new Error('connection reset');
+    }
+    await expect(processMessageStream(broken(), sourceFor(raw), acme)).rejects.toThrow('connection reset');
+  });
+
+  it('dead-letters a message longer than the server said and than maxMessageBytes, reading it all', async () => {
+    const raw = fixture('no-message-id.eml');
+    const tenant = makeTenant({ limits: { maxMessageBytes: 300 } });
+    const result = await processMessageStream(chunked(raw, 64), { ...sourceFor(raw), size: 250 }, tenant);
+    expect(result.outcome).toBe('dead-letter');
+    expect(result.reason).toContain(`${raw.length} bytes exceeds maxMessageBytes 300`);
+    expect(result.identity).toBe(`sha256:${sha256(raw)}`);
+  });
+
+  it('dead-letters an unparseable message and still reads it to the end', async () => {
+    const raw = Buffer.from(
+      `From: a@example.org\r\nTo: casper+sales@example.com\r\nX-Junk: ${'x'.repeat(2 * 1024 * 1024)}\r\n\r\nbody\r\n`,
+    );
+    const result = await processMessageStream(chunked(raw, 64 * 1024), sourceFor(raw), acme);
+    expect(result.outcome).toBe('dead-letter');
+    expect(result.reason).toMatch(/^unparseable: /);
+    expect(result.identity).toBe(`sha256:${sha256(raw)}`);
+  });
+
+  it('keeps only maxBodyChars of a huge text body (cut before parsing), marked truncated', async () => {
+    const line = 'The quick brown fox jumps over the lazy dog.\r\n';
+    const raw = Buffer.from(
+      `From: a@example.org\r\nTo: casper+sales@example.com\r\nMessage-ID: <long@example.org>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${line.repeat(20_000)}`,
+    );
+    const tenant = makeTenant({ limits: { maxBodyChars: 5000 } });
+    const result = await processMessageStream(chunked(raw, 4096), sourceFor(raw), tenant);
+    const payload = result.jobs[0]?.payload;
+    expect(result.outcome).toBe('routed');
+    expect(payload?.text).toHaveLength(5000);
+    expect(payload?.text?.startsWith('The quick brown fox')).toBe(true);
+    expect(payload?.truncated).toBe(true);
+    expect(payload?.warnings).toContain('text truncated to 5000 characters');
   });
 });

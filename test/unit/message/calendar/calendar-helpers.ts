@@ -9,7 +9,10 @@ import type { MessageSource } from '../../../../src/message/types.js';
 export const CRLF = '\r\n';
 
 /** A VCALENDAR around `body` lines; `method: null` leaves METHOD out. */
-export function vcalendar(body: readonly string[], options: { method?: string | null; eol?: string } = {}): string {
+export function vcalendar(
+  body: readonly string[],
+  options: { method?: string | null; eol?: string } = {},
+): string {
   const method = options.method === undefined ? 'REQUEST' : options.method;
   const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Example Corp//Calendar Tests//EN'];
   if (method !== null) lines.push(`METHOD:${method}`);
@@ -131,7 +134,14 @@ export const TENANT: PipelineTenant = {
 };
 
 export function sourceFor(raw: Buffer): MessageSource {
-  return { user: 'casper@example.com', folder: 'INBOX', uidValidity: 1, uid: 1, size: raw.length, internalDate: '2026-12-04T00:00:00.000Z' };
+  return {
+    user: 'casper@example.com',
+    folder: 'INBOX',
+    uidValidity: 1,
+    uid: 1,
+    size: raw.length,
+    internalDate: '2026-12-04T00:00:00.000Z',
+  };
 }
 
 export function fixture(name: string): Buffer {
@@ -147,7 +157,11 @@ export function base64Lines(bytes: Buffer): string {
  * A message to casper+calendar@example.com carrying `bytes` as one attachment next to a short
  * text part, the way a person forwards an .ics file. `contentType` is the full header value.
  */
-export function messageWithCalendar(bytes: Buffer, contentType: string, options: { filename?: string; encoding?: 'base64' | '8bit' } = {}): Buffer {
+export function messageWithCalendar(
+  bytes: Buffer,
+  contentType: string,
+  options: { filename?: string; encoding?: 'base64' | '8bit' } = {},
+): Buffer {
   const boundary = '=_calendar_test_7d1e2f3a';
   const encoding = options.encoding ?? 'base64';
   const head = [
@@ -165,12 +179,17 @@ export function messageWithCalendar(bytes: Buffer, contentType: string, options:
     'See the attached calendar.',
     `--${boundary}`,
     `Content-Type: ${contentType}`,
-    ...(options.filename !== undefined ? [`Content-Disposition: attachment; filename="${options.filename}"`] : []),
+    ...(options.filename !== undefined
+      ? [`Content-Disposition: attachment; filename="${options.filename}"`]
+      : []),
     `Content-Transfer-Encoding: ${encoding}`,
     '',
     '',
   ].join(CRLF);
-  const body = encoding === 'base64' ? Buffer.from(base64Lines(bytes) + CRLF) : Buffer.concat([bytes, Buffer.from(CRLF)]);
+  const body =
+    encoding === 'base64'
+      ? Buffer.from(base64Lines(bytes) + CRLF)
+      : Buffer.concat([bytes, Buffer.from(CRLF)]);
   return Buffer.concat([Buffer.from(head), body, Buffer.from(`--${boundary}--${CRLF}`)]);
 }
 

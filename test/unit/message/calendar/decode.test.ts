@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 
 import { decodeCalendarBytes } from '../../../../src/message/calendar/decode.js';
 
-const LATIN1 = Buffer.from('SUMMARY:D\u00e9jeuner \u00e0 l\'h\u00f4tel\r\n', 'latin1');
-const UTF8 = Buffer.from('SUMMARY:D\u00e9jeuner \u00e0 l\'h\u00f4tel\r\n', 'utf8');
-const TEXT = 'SUMMARY:D\u00e9jeuner \u00e0 l\'h\u00f4tel\r\n';
+const LATIN1 = Buffer.from("SUMMARY:D\u00e9jeuner \u00e0 l'h\u00f4tel\r\n", 'latin1');
+const UTF8 = Buffer.from("SUMMARY:D\u00e9jeuner \u00e0 l'h\u00f4tel\r\n", 'utf8');
+const TEXT = "SUMMARY:D\u00e9jeuner \u00e0 l'h\u00f4tel\r\n";
 
 function decode(bytes: Buffer, charset: string | null): { text: string; warnings: string[] } {
   const warnings: string[] = [];
@@ -54,7 +54,9 @@ describe('decodeCalendarBytes', () => {
 
   it('keeps CRLF and LF line ends but unfolds folded lines at the octet level (RFC 5545 §3.1)', () => {
     const text = 'BEGIN:VCALENDAR\nSUMMARY:a long\r\n  folded line\r\nEND:VCALENDAR\r\n';
-    expect(decode(Buffer.from(text), null).text).toBe('BEGIN:VCALENDAR\nSUMMARY:a long folded line\r\nEND:VCALENDAR\r\n');
+    expect(decode(Buffer.from(text), null).text).toBe(
+      'BEGIN:VCALENDAR\nSUMMARY:a long folded line\r\nEND:VCALENDAR\r\n',
+    );
   });
 
   it('returns an empty string for an empty part', () => {

@@ -10,7 +10,13 @@ function extract(...parts: CalendarPart[]): { invites: Invite[]; warnings: strin
   return { invites: extractInvites(parts, warnings), warnings };
 }
 
-const EVENT = vevent('UID:evt-1@example.com', 'DTSTAMP:20261201T000000Z', 'DTSTART:20261210T150000Z', 'DTEND:20261210T160000Z', 'SUMMARY:Planning');
+const EVENT = vevent(
+  'UID:evt-1@example.com',
+  'DTSTAMP:20261201T000000Z',
+  'DTSTART:20261210T150000Z',
+  'DTEND:20261210T160000Z',
+  'SUMMARY:Planning',
+);
 
 describe('extractInvites: METHOD', () => {
   it('takes METHOD from the VCALENDAR', () => {
@@ -23,11 +29,15 @@ describe('extractInvites: METHOD', () => {
   });
 
   it("falls back to the part's method= when the VCALENDAR has no METHOD", () => {
-    expect(extract(part(vcalendar(EVENT, { method: null }), { method: 'REQUEST' })).invites[0]?.method).toBe('REQUEST');
+    expect(extract(part(vcalendar(EVENT, { method: null }), { method: 'REQUEST' })).invites[0]?.method).toBe(
+      'REQUEST',
+    );
   });
 
   it('upper-cases the method from either source', () => {
-    expect(extract(part(vcalendar(EVENT, { method: null }), { method: 'cancel' })).invites[0]?.method).toBe('CANCEL');
+    expect(extract(part(vcalendar(EVENT, { method: null }), { method: 'cancel' })).invites[0]?.method).toBe(
+      'CANCEL',
+    );
     expect(extract(part(vcalendar(EVENT, { method: 'publish' }))).invites[0]?.method).toBe('PUBLISH');
   });
 
@@ -36,7 +46,9 @@ describe('extractInvites: METHOD', () => {
   });
 
   it('gives each VCALENDAR of a part its own METHOD', () => {
-    const text = vcalendar(EVENT, { method: 'REQUEST' }) + vcalendar(vevent('UID:evt-2@example.com', 'DTSTART:20261211T150000Z'), { method: 'PUBLISH' });
+    const text =
+      vcalendar(EVENT, { method: 'REQUEST' }) +
+      vcalendar(vevent('UID:evt-2@example.com', 'DTSTART:20261211T150000Z'), { method: 'PUBLISH' });
     expect(extract(part(text)).invites.map((i) => [i.uid, i.method])).toEqual([
       ['evt-1@example.com', 'REQUEST'],
       ['evt-2@example.com', 'PUBLISH'],
@@ -49,9 +61,25 @@ describe('extractInvites: one Invite per VEVENT', () => {
     const uid = 'UID:series-1@example.com';
     const text = vcalendar([
       ...VTIMEZONE_BERLIN,
-      ...vevent(uid, 'DTSTART;TZID=Europe/Berlin:20261207T090000', 'DTEND;TZID=Europe/Berlin:20261207T093000', 'RRULE:FREQ=WEEKLY;BYDAY=MO', 'SEQUENCE:2'),
-      ...vevent(uid, 'RECURRENCE-ID;TZID=Europe/Berlin:20261214T090000', 'DTSTART;TZID=Europe/Berlin:20261215T140000', 'SEQUENCE:2'),
-      ...vevent(uid, 'RECURRENCE-ID;TZID=Europe/Berlin:20261221T090000', 'DTSTART;TZID=Europe/Berlin:20261221T100000', 'SEQUENCE:2'),
+      ...vevent(
+        uid,
+        'DTSTART;TZID=Europe/Berlin:20261207T090000',
+        'DTEND;TZID=Europe/Berlin:20261207T093000',
+        'RRULE:FREQ=WEEKLY;BYDAY=MO',
+        'SEQUENCE:2',
+      ),
+      ...vevent(
+        uid,
+        'RECURRENCE-ID;TZID=Europe/Berlin:20261214T090000',
+        'DTSTART;TZID=Europe/Berlin:20261215T140000',
+        'SEQUENCE:2',
+      ),
+      ...vevent(
+        uid,
+        'RECURRENCE-ID;TZID=Europe/Berlin:20261221T090000',
+        'DTSTART;TZID=Europe/Berlin:20261221T100000',
+        'SEQUENCE:2',
+      ),
     ]);
     const { invites, warnings } = extract(part(text));
     expect(warnings).toEqual([]);
@@ -63,22 +91,32 @@ describe('extractInvites: one Invite per VEVENT', () => {
   });
 
   it('reports nothing, and no warning, for a VTODO-only calendar', () => {
-    const text = vcalendar(['BEGIN:VTODO', 'UID:todo-1@example.com', 'DTSTAMP:20261201T000000Z', 'SUMMARY:Renew certificates', 'DUE;VALUE=DATE:20261215', 'END:VTODO']);
+    const text = vcalendar([
+      'BEGIN:VTODO',
+      'UID:todo-1@example.com',
+      'DTSTAMP:20261201T000000Z',
+      'SUMMARY:Renew certificates',
+      'DUE;VALUE=DATE:20261215',
+      'END:VTODO',
+    ]);
     expect(extract(part(text))).toEqual({ invites: [], warnings: [] });
   });
 
   it('reports only the VEVENTs of a calendar that mixes VEVENT, VTODO and VJOURNAL', () => {
-    const text = vcalendar([
-      'BEGIN:VTODO',
-      'UID:todo-2@example.com',
-      'SUMMARY:Task',
-      'END:VTODO',
-      ...EVENT,
-      'BEGIN:VJOURNAL',
-      'UID:journal-1@example.com',
-      'SUMMARY:Notes',
-      'END:VJOURNAL',
-    ], { method: 'PUBLISH' });
+    const text = vcalendar(
+      [
+        'BEGIN:VTODO',
+        'UID:todo-2@example.com',
+        'SUMMARY:Task',
+        'END:VTODO',
+        ...EVENT,
+        'BEGIN:VJOURNAL',
+        'UID:journal-1@example.com',
+        'SUMMARY:Notes',
+        'END:VJOURNAL',
+      ],
+      { method: 'PUBLISH' },
+    );
     expect(extract(part(text)).invites.map((i) => i.uid)).toEqual(['evt-1@example.com']);
   });
 
@@ -109,9 +147,16 @@ describe('extractInvites: the same VEVENT in several parts', () => {
   });
 
   it('keeps both when the RECURRENCE-ID differs', () => {
-    const a = vcalendar(vevent('UID:rid-1@example.com', 'RECURRENCE-ID:20261214T080000Z', 'DTSTART:20261215T130000Z'));
-    const b = vcalendar(vevent('UID:rid-1@example.com', 'RECURRENCE-ID:20261221T080000Z', 'DTSTART:20261221T090000Z'));
-    expect(extract(part(a), part(b)).invites.map((i) => i.recurrenceId)).toEqual(['2026-12-14T08:00:00.000Z', '2026-12-21T08:00:00.000Z']);
+    const a = vcalendar(
+      vevent('UID:rid-1@example.com', 'RECURRENCE-ID:20261214T080000Z', 'DTSTART:20261215T130000Z'),
+    );
+    const b = vcalendar(
+      vevent('UID:rid-1@example.com', 'RECURRENCE-ID:20261221T080000Z', 'DTSTART:20261221T090000Z'),
+    );
+    expect(extract(part(a), part(b)).invites.map((i) => i.recurrenceId)).toEqual([
+      '2026-12-14T08:00:00.000Z',
+      '2026-12-21T08:00:00.000Z',
+    ]);
   });
 
   it('treats a missing SEQUENCE as 0 when matching', () => {
@@ -134,7 +179,10 @@ describe('extractInvites: the same VEVENT in several parts', () => {
 describe('extractInvites: malformed parts', () => {
   it('warns about a part that is no calendar and still reads the other parts', () => {
     const html = '<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>';
-    const { invites, warnings } = extract(part(html, { filename: 'booking.ics' }), part(vcalendar(EVENT), { filename: 'invite.ics' }));
+    const { invites, warnings } = extract(
+      part(html, { filename: 'booking.ics' }),
+      part(vcalendar(EVENT), { filename: 'invite.ics' }),
+    );
     expect(invites.map((i) => i.uid)).toEqual(['evt-1@example.com']);
     expect(warnings.length).toBeGreaterThan(0);
     expect(warnings.every((w) => w.includes('booking.ics'))).toBe(true);
@@ -142,8 +190,14 @@ describe('extractInvites: malformed parts', () => {
 
   it('names the part in its warnings (filename, else content type)', () => {
     const broken = vcalendar(vevent('UID:b-1', 'DTSTART:20261207T080000Z', 'X-BROKEN-LINE'));
-    expect(extract(part(broken, { filename: 'meeting.ics' })).warnings.every((w) => w.includes('meeting.ics'))).toBe(true);
-    expect(extract(part(broken, { contentType: 'text/calendar' })).warnings.every((w) => w.includes('text/calendar'))).toBe(true);
+    expect(
+      extract(part(broken, { filename: 'meeting.ics' })).warnings.every((w) => w.includes('meeting.ics')),
+    ).toBe(true);
+    expect(
+      extract(part(broken, { contentType: 'text/calendar' })).warnings.every((w) =>
+        w.includes('text/calendar'),
+      ),
+    ).toBe(true);
   });
 
   it('repairs and reports the event of a broken calendar, with warnings', () => {
@@ -170,7 +224,9 @@ describe('extractInvites: malformed parts', () => {
       summary: 'On-site visit',
       start: '2026-12-07T08:00:00.000Z',
       rrule: 'FREQ=WEEKLY;BYDAY=MO,TU,WE;COUNT=6', // as written, the stray spaces removed
-      attendees: [{ name: 'Casper', email: 'casper+it@example.com', role: null, partstat: null, rsvp: false }],
+      attendees: [
+        { name: 'Casper', email: 'casper+it@example.com', role: null, partstat: null, rsvp: false },
+      ],
     });
   });
 
@@ -183,10 +239,15 @@ describe('extractInvites: malformed parts', () => {
 
 describe('extractInvites: decoding before ical.js', () => {
   const latin1 = (s: string): Buffer => Buffer.from(s, 'latin1');
-  const cal = (summary: string): string => vcalendar(vevent('UID:dec-1@example.com', 'DTSTART:20261208T110000Z', `SUMMARY:${summary}`), { method: 'PUBLISH' });
+  const cal = (summary: string): string =>
+    vcalendar(vevent('UID:dec-1@example.com', 'DTSTART:20261208T110000Z', `SUMMARY:${summary}`), {
+      method: 'PUBLISH',
+    });
 
   it('reads an ISO-8859-1 calendar without charset parameter', () => {
-    const { invites } = extract(part(latin1(cal("Déjeuner à l'hôtel")), { filename: 'x.ics', contentType: 'application/octet-stream' }));
+    const { invites } = extract(
+      part(latin1(cal("Déjeuner à l'hôtel")), { filename: 'x.ics', contentType: 'application/octet-stream' }),
+    );
     expect(invites[0]?.summary).toBe("Déjeuner à l'hôtel");
   });
 
@@ -204,7 +265,17 @@ describe('extractInvites: decoding before ical.js', () => {
   });
 
   it('restores a UTF-8 character that a fold split between its bytes (RFC 5545 §3.1)', () => {
-    const head = Buffer.from(['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//x//y//EN', 'BEGIN:VEVENT', 'UID:split-1', 'DTSTART:20261210T100000Z', 'SUMMARY:R'].join(CRLF));
+    const head = Buffer.from(
+      [
+        'BEGIN:VCALENDAR',
+        'VERSION:2.0',
+        'PRODID:-//x//y//EN',
+        'BEGIN:VEVENT',
+        'UID:split-1',
+        'DTSTART:20261210T100000Z',
+        'SUMMARY:R',
+      ].join(CRLF),
+    );
     const e = Buffer.from('é');
     const tail = Buffer.from(`union${CRLF}END:VEVENT${CRLF}END:VCALENDAR${CRLF}`);
     const bytes = Buffer.concat([head, e.subarray(0, 1), Buffer.from(`${CRLF} `), e.subarray(1), tail]);
@@ -218,7 +289,16 @@ describe('extractInvites: decoding before ical.js', () => {
 
 describe('extractInvites: time zones per part', () => {
   it("does not let one part's VTIMEZONE define a TZID in another part", () => {
-    const zone = ['BEGIN:VTIMEZONE', 'TZID:Office Zone', 'BEGIN:STANDARD', 'DTSTART:19700101T000000', 'TZOFFSETFROM:+0300', 'TZOFFSETTO:+0300', 'END:STANDARD', 'END:VTIMEZONE'];
+    const zone = [
+      'BEGIN:VTIMEZONE',
+      'TZID:Office Zone',
+      'BEGIN:STANDARD',
+      'DTSTART:19700101T000000',
+      'TZOFFSETFROM:+0300',
+      'TZOFFSETTO:+0300',
+      'END:STANDARD',
+      'END:VTIMEZONE',
+    ];
     const withZone = vcalendar([...zone, ...vevent('UID:z-1', 'DTSTART;TZID=Office Zone:20260701T100000')]);
     const withoutZone = vcalendar(vevent('UID:z-2', 'DTSTART;TZID=Office Zone:20260701T100000'));
     const { invites, warnings } = extract(part(withZone), part(withoutZone));
@@ -227,9 +307,22 @@ describe('extractInvites: time zones per part', () => {
   });
 
   it("does not let a sender's VTIMEZONE named like an IANA zone leak into a later calendar", () => {
-    const fake = ['BEGIN:VTIMEZONE', 'TZID:Europe/Berlin', 'BEGIN:STANDARD', 'DTSTART:19700101T000000', 'TZOFFSETFROM:+0300', 'TZOFFSETTO:+0300', 'END:STANDARD', 'END:VTIMEZONE'];
-    extract(part(vcalendar([...fake, ...vevent('UID:leak-1', 'DTSTART;TZID=Europe/Berlin:20260701T100000')])));
-    const { invites } = extract(part(vcalendar(vevent('UID:leak-2', 'DTSTART;TZID=Europe/Berlin:20260701T100000'))));
+    const fake = [
+      'BEGIN:VTIMEZONE',
+      'TZID:Europe/Berlin',
+      'BEGIN:STANDARD',
+      'DTSTART:19700101T000000',
+      'TZOFFSETFROM:+0300',
+      'TZOFFSETTO:+0300',
+      'END:STANDARD',
+      'END:VTIMEZONE',
+    ];
+    extract(
+      part(vcalendar([...fake, ...vevent('UID:leak-1', 'DTSTART;TZID=Europe/Berlin:20260701T100000')])),
+    );
+    const { invites } = extract(
+      part(vcalendar(vevent('UID:leak-2', 'DTSTART;TZID=Europe/Berlin:20260701T100000'))),
+    );
     expect(invites[0]?.start).toBe('2026-07-01T08:00:00.000Z');
   });
 });
@@ -240,7 +333,15 @@ describe('extractInvites: huge calendars are not expanded', () => {
     for (let i = 0; i < count; i++) {
       const month = String(1 + (i % 12)).padStart(2, '0');
       const day = String(1 + (i % 28)).padStart(2, '0');
-      body.push(...vevent(`UID:${prefix}-${i}@example.com`, 'DTSTAMP:20261201T000000Z', `DTSTART;TZID=Europe/Berlin:2026${month}${day}T100000`, 'DURATION:PT1H', `SUMMARY:Event ${i}`));
+      body.push(
+        ...vevent(
+          `UID:${prefix}-${i}@example.com`,
+          'DTSTAMP:20261201T000000Z',
+          `DTSTART;TZID=Europe/Berlin:2026${month}${day}T100000`,
+          'DURATION:PT1H',
+          `SUMMARY:Event ${i}`,
+        ),
+      );
     }
     return vcalendar(body, { method: 'PUBLISH' });
   }
@@ -256,13 +357,24 @@ describe('extractInvites: huge calendars are not expanded', () => {
 
   it('applies the limit to the message, not to each part', () => {
     const perPart = Math.ceil(MAX_INVITES / 2) + 10;
-    const { invites, warnings } = extract(part(bigCalendar(perPart, 'a')), part(bigCalendar(perPart, 'b')), part(bigCalendar(perPart, 'c')));
+    const { invites, warnings } = extract(
+      part(bigCalendar(perPart, 'a')),
+      part(bigCalendar(perPart, 'b')),
+      part(bigCalendar(perPart, 'c')),
+    );
     expect(invites).toHaveLength(MAX_INVITES);
     expect(warnings.length).toBeGreaterThan(0);
   });
 
   it('reports an absurd RRULE as a string without expanding it', () => {
-    const text = vcalendar(vevent('UID:absurd-1@example.com', 'DTSTART:20261210T100000Z', 'RRULE:FREQ=SECONDLY;COUNT=100000000', 'EXDATE:20261210T100001Z'));
+    const text = vcalendar(
+      vevent(
+        'UID:absurd-1@example.com',
+        'DTSTART:20261210T100000Z',
+        'RRULE:FREQ=SECONDLY;COUNT=100000000',
+        'EXDATE:20261210T100001Z',
+      ),
+    );
     const { invites, warnings } = extract(part(text));
     expect(warnings).toEqual([]);
     expect(invites).toHaveLength(1);

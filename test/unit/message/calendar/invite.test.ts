@@ -5,10 +5,21 @@ import { extractInvites } from '../../../../src/message/calendar/extract.js';
 import { calAddress, veventToInvite } from '../../../../src/message/calendar/invite.js';
 import { parseCalendarText } from '../../../../src/message/calendar/parse-calendar.js';
 import type { Invite } from '../../../../src/message/types.js';
-import { VTIMEZONE_BERLIN, VTIMEZONE_NEW_YORK_PRE_2007, part, rruleParts, vcalendar, vevent, vtimezoneWindows } from './calendar-helpers.js';
+import {
+  VTIMEZONE_BERLIN,
+  VTIMEZONE_NEW_YORK_PRE_2007,
+  part,
+  rruleParts,
+  vcalendar,
+  vevent,
+  vtimezoneWindows,
+} from './calendar-helpers.js';
 
 /** The Invite of the first VEVENT of `body` (VTIMEZONEs may precede it), plus the warnings. */
-function inviteOf(body: readonly string[], method: string | null = 'REQUEST'): { invite: Invite; warnings: string[] } {
+function inviteOf(
+  body: readonly string[],
+  method: string | null = 'REQUEST',
+): { invite: Invite; warnings: string[] } {
   const warnings: string[] = [];
   const [calendar] = parseCalendarText(vcalendar(body, { method }), warnings);
   const event = calendar?.getFirstSubcomponent('vevent');
@@ -18,7 +29,9 @@ function inviteOf(body: readonly string[], method: string | null = 'REQUEST'): {
 }
 
 /** Start/end/timezone of a one-event calendar with the given time lines. */
-function times(...lines: string[]): Pick<Invite, 'start' | 'end' | 'timezone' | 'allDay'> & { warnings: string[] } {
+function times(
+  ...lines: string[]
+): Pick<Invite, 'start' | 'end' | 'timezone' | 'allDay'> & { warnings: string[] } {
   const vtimezones: string[] = [];
   const props: string[] = [];
   let inZone = false;
@@ -27,7 +40,10 @@ function times(...lines: string[]): Pick<Invite, 'start' | 'end' | 'timezone' | 
     (inZone ? vtimezones : props).push(line);
     if (line === 'END:VTIMEZONE') inZone = false;
   }
-  const { invite, warnings } = inviteOf([...vtimezones, ...vevent('UID:t@example.com', 'DTSTAMP:20261201T000000Z', ...props)]);
+  const { invite, warnings } = inviteOf([
+    ...vtimezones,
+    ...vevent('UID:t@example.com', 'DTSTAMP:20261201T000000Z', ...props),
+  ]);
   return { start: invite.start, end: invite.end, timezone: invite.timezone, allDay: invite.allDay, warnings };
 }
 
@@ -71,8 +87,20 @@ describe('veventToInvite: fields', () => {
       exdates: ['2026-12-17T15:00:00.000Z'],
       organizer: { name: 'Alice Martin', email: 'alice.martin@example.org' },
       attendees: [
-        { name: 'Alice Martin', email: 'alice.martin@example.org', role: 'REQ-PARTICIPANT', partstat: 'ACCEPTED', rsvp: true },
-        { name: 'Bob Okafor', email: 'Bob.Okafor@example.net', role: 'OPT-PARTICIPANT', partstat: 'NEEDS-ACTION', rsvp: true },
+        {
+          name: 'Alice Martin',
+          email: 'alice.martin@example.org',
+          role: 'REQ-PARTICIPANT',
+          partstat: 'ACCEPTED',
+          rsvp: true,
+        },
+        {
+          name: 'Bob Okafor',
+          email: 'Bob.Okafor@example.net',
+          role: 'OPT-PARTICIPANT',
+          partstat: 'NEEDS-ACTION',
+          rsvp: true,
+        },
       ],
     });
   });
@@ -94,7 +122,9 @@ describe('veventToInvite: fields', () => {
   });
 
   it('upper-cases STATUS', () => {
-    expect(inviteOf(vevent('UID:st-1', 'DTSTART:20261210T150000Z', 'STATUS:cancelled')).invite.status).toBe('CANCELLED');
+    expect(inviteOf(vevent('UID:st-1', 'DTSTART:20261210T150000Z', 'STATUS:cancelled')).invite.status).toBe(
+      'CANCELLED',
+    );
     expect(inviteOf(vevent('UID:st-2', 'DTSTART:20261210T150000Z')).invite.status).toBeNull();
   });
 
@@ -107,7 +137,10 @@ describe('veventToInvite: fields', () => {
   });
 
   it('reports start null for a VEVENT without DTSTART (iTIP CANCEL of a series) without throwing', () => {
-    const { invite } = inviteOf(vevent('UID:nostart-1', 'SUMMARY:Repeat event', 'RRULE:FREQ=DAILY;COUNT=5'), 'CANCEL');
+    const { invite } = inviteOf(
+      vevent('UID:nostart-1', 'SUMMARY:Repeat event', 'RRULE:FREQ=DAILY;COUNT=5'),
+      'CANCEL',
+    );
     expect(invite.start).toBeNull();
     expect(invite.end).toBeNull();
     expect(invite.allDay).toBe(false);
@@ -188,12 +221,48 @@ describe('veventToInvite: TZID without VTIMEZONE (ical.js alone would make these
   it.each([
     ['Europe/Berlin summer', 'Europe/Berlin', '20260701T100000', '2026-07-01T08:00:00.000Z', 'Europe/Berlin'],
     ['Europe/Berlin winter', 'Europe/Berlin', '20261210T100000', '2026-12-10T09:00:00.000Z', 'Europe/Berlin'],
-    ['New York before the March switch', 'America/New_York', '20260306T090000', '2026-03-06T14:00:00.000Z', 'America/New_York'],
-    ['New York after the March switch', 'America/New_York', '20260310T090000', '2026-03-10T13:00:00.000Z', 'America/New_York'],
-    ['New York before the November switch', 'America/New_York', '20261030T090000', '2026-10-30T13:00:00.000Z', 'America/New_York'],
-    ['New York after the November switch', 'America/New_York', '20261102T090000', '2026-11-02T14:00:00.000Z', 'America/New_York'],
-    ['Sydney in its summer', 'Australia/Sydney', '20260115T093000', '2026-01-14T22:30:00.000Z', 'Australia/Sydney'],
-    ['backward link US/Pacific', 'US/Pacific', '20260701T090000', '2026-07-01T16:00:00.000Z', 'America/Los_Angeles'],
+    [
+      'New York before the March switch',
+      'America/New_York',
+      '20260306T090000',
+      '2026-03-06T14:00:00.000Z',
+      'America/New_York',
+    ],
+    [
+      'New York after the March switch',
+      'America/New_York',
+      '20260310T090000',
+      '2026-03-10T13:00:00.000Z',
+      'America/New_York',
+    ],
+    [
+      'New York before the November switch',
+      'America/New_York',
+      '20261030T090000',
+      '2026-10-30T13:00:00.000Z',
+      'America/New_York',
+    ],
+    [
+      'New York after the November switch',
+      'America/New_York',
+      '20261102T090000',
+      '2026-11-02T14:00:00.000Z',
+      'America/New_York',
+    ],
+    [
+      'Sydney in its summer',
+      'Australia/Sydney',
+      '20260115T093000',
+      '2026-01-14T22:30:00.000Z',
+      'Australia/Sydney',
+    ],
+    [
+      'backward link US/Pacific',
+      'US/Pacific',
+      '20260701T090000',
+      '2026-07-01T16:00:00.000Z',
+      'America/Los_Angeles',
+    ],
   ])('IANA name: %s', (_label, tzid, local, instant, zone) => {
     const r = times(`DTSTART;TZID=${tzid}:${local}`);
     expect(r).toEqual({ start: instant, end: null, timezone: zone, allDay: false, warnings: [] });
@@ -219,19 +288,37 @@ describe('veventToInvite: TZID without VTIMEZONE (ical.js alone would make these
   });
 
   it.each([
-    ['(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna', '20260701T100000', '2026-07-01T08:00:00.000Z', 'Europe/Berlin'],
+    [
+      '(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna',
+      '20260701T100000',
+      '2026-07-01T08:00:00.000Z',
+      'Europe/Berlin',
+    ],
     ['(GMT+01.00) Sarajevo/Warsaw/Zagreb', '20260916T093000', '2026-09-16T07:30:00.000Z', 'Europe/Warsaw'],
     ['Sarajevo, Skopje, Warsaw, Zagreb', '20261210T100000', '2026-12-10T09:00:00.000Z', 'Europe/Warsaw'],
-    ['(UTC+01:00) Bruxelles, Copenhague, Madrid, Paris', '20261210T100000', '2026-12-10T09:00:00.000Z', 'Europe/Paris'],
+    [
+      '(UTC+01:00) Bruxelles, Copenhague, Madrid, Paris',
+      '20261210T100000',
+      '2026-12-10T09:00:00.000Z',
+      'Europe/Paris',
+    ],
     ['(UTC-03:00) Brasília', '20260115T100000', '2026-01-15T13:00:00.000Z', 'America/Sao_Paulo'],
-    ['(GMT+10:00) Canberra, Melbourne, Sydney', '20260701T093000', '2026-06-30T23:30:00.000Z', 'Australia/Sydney'],
+    [
+      '(GMT+10:00) Canberra, Melbourne, Sydney',
+      '20260701T093000',
+      '2026-06-30T23:30:00.000Z',
+      'Australia/Sydney',
+    ],
   ])('Microsoft display name %s', (tzid, local, instant, zone) => {
     const r = times(`DTSTART;TZID="${tzid}":${local}`);
     expect(r).toEqual({ start: instant, end: null, timezone: zone, allDay: false, warnings: [] });
   });
 
   it('keeps an unresolvable TZID as floating local time with a warning, never as UTC', () => {
-    const r = times('DTSTART;TZID=Mars/Olympus_Mons:20261210T100000', 'DTEND;TZID=Mars/Olympus_Mons:20261210T110000');
+    const r = times(
+      'DTSTART;TZID=Mars/Olympus_Mons:20261210T100000',
+      'DTEND;TZID=Mars/Olympus_Mons:20261210T110000',
+    );
     expect(r.start).toBe('2026-12-10T10:00:00');
     expect(r.end).toBe('2026-12-10T11:00:00');
     expect(r.timezone).toBeNull();
@@ -251,7 +338,13 @@ describe('veventToInvite: TZID without VTIMEZONE (ical.js alone would make these
 describe('veventToInvite: embedded VTIMEZONE', () => {
   it('uses the VTIMEZONE of a Windows-named zone and maps the name for `timezone`', () => {
     const zone = vtimezoneWindows('W. Europe Standard Time', '+0100', '+0200');
-    expect(times(...zone, 'DTSTART;TZID=W. Europe Standard Time:20260701T100000', 'DTEND;TZID=W. Europe Standard Time:20260701T113000')).toEqual({
+    expect(
+      times(
+        ...zone,
+        'DTSTART;TZID=W. Europe Standard Time:20260701T100000',
+        'DTEND;TZID=W. Europe Standard Time:20260701T113000',
+      ),
+    ).toEqual({
       start: '2026-07-01T08:00:00.000Z',
       end: '2026-07-01T09:30:00.000Z',
       timezone: 'Europe/Berlin',
@@ -262,7 +355,11 @@ describe('veventToInvite: embedded VTIMEZONE', () => {
 
   it("prefers the sender's VTIMEZONE over the IANA zone of the same name (pre-2007 US rules)", () => {
     // IANA America/New_York is on EDT from 8 March 2026 (14:00Z); the sender's rules say EST until 5 April.
-    const r = times(...VTIMEZONE_NEW_YORK_PRE_2007, 'DTSTART;TZID=America/New_York:20260320T100000', 'DTEND;TZID=America/New_York:20260320T110000');
+    const r = times(
+      ...VTIMEZONE_NEW_YORK_PRE_2007,
+      'DTSTART;TZID=America/New_York:20260320T100000',
+      'DTEND;TZID=America/New_York:20260320T110000',
+    );
     expect(r.start).toBe('2026-03-20T15:00:00.000Z');
     expect(r.end).toBe('2026-03-20T16:00:00.000Z');
     expect(r.timezone).toBe('America/New_York');
@@ -270,8 +367,19 @@ describe('veventToInvite: embedded VTIMEZONE', () => {
   });
 
   it("prefers a VTIMEZONE's fixed offset over the IANA zone it is named after", () => {
-    const fixed = ['BEGIN:VTIMEZONE', 'TZID:Europe/Berlin', 'BEGIN:STANDARD', 'DTSTART:19700101T000000', 'TZOFFSETFROM:+0300', 'TZOFFSETTO:+0300', 'END:STANDARD', 'END:VTIMEZONE'];
-    expect(times(...fixed, 'DTSTART;TZID=Europe/Berlin:20260701T100000').start).toBe('2026-07-01T07:00:00.000Z');
+    const fixed = [
+      'BEGIN:VTIMEZONE',
+      'TZID:Europe/Berlin',
+      'BEGIN:STANDARD',
+      'DTSTART:19700101T000000',
+      'TZOFFSETFROM:+0300',
+      'TZOFFSETTO:+0300',
+      'END:STANDARD',
+      'END:VTIMEZONE',
+    ];
+    expect(times(...fixed, 'DTSTART;TZID=Europe/Berlin:20260701T100000').start).toBe(
+      '2026-07-01T07:00:00.000Z',
+    );
   });
 
   it('uses a custom-named VTIMEZONE (Zoom via Exchange CDO) for the instant', () => {
@@ -297,7 +405,8 @@ describe('veventToInvite: embedded VTIMEZONE', () => {
     expect(summer.start).toBe('2026-09-17T17:30:00.000Z');
     expect(summer.warnings).toEqual([]);
     // No IANA name can be read off this TZID; if one is inferred it must agree with the offset.
-    if (summer.timezone !== null) expect(DateTime.fromISO('2026-09-17T17:30:00Z', { zone: summer.timezone }).offset).toBe(-240);
+    if (summer.timezone !== null)
+      expect(DateTime.fromISO('2026-09-17T17:30:00Z', { zone: summer.timezone }).offset).toBe(-240);
     const winter = times(...zone, `DTSTART;TZID="${tzid}":20261203T133000`);
     expect(winter.start).toBe('2026-12-03T18:30:00.000Z');
   });
@@ -314,7 +423,13 @@ describe('veventToInvite: embedded VTIMEZONE', () => {
     const tzid = 'Sarajevo, Skopje, Warsaw, Zagreb';
     const zone = VTIMEZONE_BERLIN.map((l) => (l === 'TZID:Europe/Berlin' ? `TZID:${tzid}` : l));
     const r = times(...zone, `DTSTART;TZID="${tzid}":20261210T100000`);
-    expect(r).toEqual({ start: '2026-12-10T09:00:00.000Z', end: null, timezone: 'Europe/Warsaw', allDay: false, warnings: [] });
+    expect(r).toEqual({
+      start: '2026-12-10T09:00:00.000Z',
+      end: null,
+      timezone: 'Europe/Warsaw',
+      allDay: false,
+      warnings: [],
+    });
   });
 });
 
@@ -325,7 +440,9 @@ describe('veventToInvite: DST edge cases (RFC 5545 §3.3.5)', () => {
   });
 
   it('reads a local time in the spring gap with the offset before the gap (VTIMEZONE)', () => {
-    expect(times(...VTIMEZONE_BERLIN, 'DTSTART;TZID=Europe/Berlin:20260329T023000').start).toBe('2026-03-29T01:30:00.000Z');
+    expect(times(...VTIMEZONE_BERLIN, 'DTSTART;TZID=Europe/Berlin:20260329T023000').start).toBe(
+      '2026-03-29T01:30:00.000Z',
+    );
   });
 
   it('reads an ambiguous autumn local time as its first occurrence (IANA zone)', () => {
@@ -334,7 +451,9 @@ describe('veventToInvite: DST edge cases (RFC 5545 §3.3.5)', () => {
   });
 
   it('reads an ambiguous autumn local time as its first occurrence (VTIMEZONE)', () => {
-    expect(times(...VTIMEZONE_BERLIN, 'DTSTART;TZID=Europe/Berlin:20261025T023000').start).toBe('2026-10-25T00:30:00.000Z');
+    expect(times(...VTIMEZONE_BERLIN, 'DTSTART;TZID=Europe/Berlin:20261025T023000').start).toBe(
+      '2026-10-25T00:30:00.000Z',
+    );
   });
 });
 
@@ -365,15 +484,21 @@ describe('veventToInvite: end from DURATION', () => {
   });
 
   it('treats a nominal day (P1D) across the spring DST switch as the same wall-clock time', () => {
-    expect(times('DTSTART;TZID=Europe/Berlin:20260328T120000', 'DURATION:P1D').end).toBe('2026-03-29T10:00:00.000Z');
+    expect(times('DTSTART;TZID=Europe/Berlin:20260328T120000', 'DURATION:P1D').end).toBe(
+      '2026-03-29T10:00:00.000Z',
+    );
   });
 
   it('treats an exact duration (PT24H) across the spring DST switch as 24 real hours (RFC 5545 §3.3.6)', () => {
-    expect(times('DTSTART;TZID=Europe/Berlin:20260328T120000', 'DURATION:PT24H').end).toBe('2026-03-29T11:00:00.000Z');
+    expect(times('DTSTART;TZID=Europe/Berlin:20260328T120000', 'DURATION:PT24H').end).toBe(
+      '2026-03-29T11:00:00.000Z',
+    );
   });
 
   it('prefers DTEND when both are present', () => {
-    expect(times('DTSTART:20261210T150000Z', 'DTEND:20261210T153000Z', 'DURATION:PT2H').end).toBe('2026-12-10T15:30:00.000Z');
+    expect(times('DTSTART:20261210T150000Z', 'DTEND:20261210T153000Z', 'DURATION:PT2H').end).toBe(
+      '2026-12-10T15:30:00.000Z',
+    );
   });
 
   it('reports end null when there is neither DTEND nor DURATION', () => {
@@ -383,22 +508,34 @@ describe('veventToInvite: end from DURATION', () => {
 
 describe('veventToInvite: recurrence', () => {
   it('reports the RRULE as a string and never expands it', () => {
-    const { invite } = inviteOf(vevent('UID:r-1', 'DTSTART;TZID=Europe/Berlin:20261207T090000', 'RRULE:FREQ=WEEKLY;COUNT=10;BYDAY=MO,WE'));
+    const { invite } = inviteOf(
+      vevent(
+        'UID:r-1',
+        'DTSTART;TZID=Europe/Berlin:20261207T090000',
+        'RRULE:FREQ=WEEKLY;COUNT=10;BYDAY=MO,WE',
+      ),
+    );
     expect(invite.rrule).toBe('FREQ=WEEKLY;COUNT=10;BYDAY=MO,WE');
   });
 
   it('reports the RRULE as written (Outlook order, INTERVAL=1 kept)', () => {
     const rule = 'FREQ=WEEKLY;UNTIL=20270125T080000Z;INTERVAL=1;BYDAY=MO;WKST=MO';
-    const text = vcalendar([...vevent('UID:r-2', 'DTSTART;TZID=Europe/Berlin:20261207T090000', `RRULE:${rule}`)]);
+    const text = vcalendar([
+      ...vevent('UID:r-2', 'DTSTART;TZID=Europe/Berlin:20261207T090000', `RRULE:${rule}`),
+    ]);
     // veventToInvite alone sees only ical.js's parsed rule; the text as written comes from extraction.
-    const { invite } = inviteOf(vevent('UID:r-2', 'DTSTART;TZID=Europe/Berlin:20261207T090000', `RRULE:${rule}`));
+    const { invite } = inviteOf(
+      vevent('UID:r-2', 'DTSTART;TZID=Europe/Berlin:20261207T090000', `RRULE:${rule}`),
+    );
     expect(rruleParts(invite.rrule)).toEqual(rruleParts(rule));
     const [extracted] = extractInvites([part(text)], []);
     expect(extracted?.rrule).toBe(rule);
   });
 
   it('returns an absurd RRULE (FREQ=SECONDLY;COUNT=100000000) unexpanded', () => {
-    const { invite } = inviteOf(vevent('UID:r-3', 'DTSTART:20261210T100000Z', 'RRULE:FREQ=SECONDLY;COUNT=100000000'));
+    const { invite } = inviteOf(
+      vevent('UID:r-3', 'DTSTART:20261210T100000Z', 'RRULE:FREQ=SECONDLY;COUNT=100000000'),
+    );
     expect(invite.rrule).toBe('FREQ=SECONDLY;COUNT=100000000');
     expect(invite.start).toBe('2026-12-10T10:00:00.000Z');
   });
@@ -414,7 +551,11 @@ describe('veventToInvite: recurrence', () => {
       ),
     );
     expect(warnings).toEqual([]);
-    expect(invite.exdates).toEqual(['2026-10-27T13:00:00.000Z', '2026-11-03T14:00:00.000Z', '2026-11-10T14:00:00.000Z']);
+    expect(invite.exdates).toEqual([
+      '2026-10-27T13:00:00.000Z',
+      '2026-11-03T14:00:00.000Z',
+      '2026-11-10T14:00:00.000Z',
+    ]);
   });
 
   it('reports EXDATEs through the VTIMEZONE when there is one', () => {
@@ -432,7 +573,15 @@ describe('veventToInvite: recurrence', () => {
   });
 
   it('reports all-day and UTC EXDATEs as written', () => {
-    const { invite } = inviteOf(vevent('UID:x-3', 'DTSTART;VALUE=DATE:20261203', 'RRULE:FREQ=WEEKLY', 'EXDATE;VALUE=DATE:20261210,20261217', 'EXDATE:20261224T000000Z'));
+    const { invite } = inviteOf(
+      vevent(
+        'UID:x-3',
+        'DTSTART;VALUE=DATE:20261203',
+        'RRULE:FREQ=WEEKLY',
+        'EXDATE;VALUE=DATE:20261210,20261217',
+        'EXDATE:20261224T000000Z',
+      ),
+    );
     expect(invite.exdates).toEqual(['2026-12-10', '2026-12-17', '2026-12-24T00:00:00.000Z']);
   });
 
@@ -444,7 +593,12 @@ describe('veventToInvite: recurrence', () => {
 
   it('reports a zoned RECURRENCE-ID as a UTC instant', () => {
     const { invite } = inviteOf(
-      vevent('UID:o-1', 'RECURRENCE-ID;TZID=America/New_York:20261110T090000', 'DTSTART;TZID=America/New_York:20261110T110000', 'SEQUENCE:3'),
+      vevent(
+        'UID:o-1',
+        'RECURRENCE-ID;TZID=America/New_York:20261110T090000',
+        'DTSTART;TZID=America/New_York:20261110T110000',
+        'SEQUENCE:3',
+      ),
     );
     expect(invite.recurrenceId).toBe('2026-11-10T14:00:00.000Z');
     expect(invite.start).toBe('2026-11-10T16:00:00.000Z');
@@ -452,7 +606,9 @@ describe('veventToInvite: recurrence', () => {
   });
 
   it('reports an all-day RECURRENCE-ID as a date', () => {
-    const { invite } = inviteOf(vevent('UID:o-2', 'RECURRENCE-ID;VALUE=DATE:20260226', 'DTSTART;VALUE=DATE:20260227'));
+    const { invite } = inviteOf(
+      vevent('UID:o-2', 'RECURRENCE-ID;VALUE=DATE:20260226', 'DTSTART;VALUE=DATE:20260227'),
+    );
     expect(invite.recurrenceId).toBe('2026-02-26');
     expect(invite.start).toBe('2026-02-27');
   });
@@ -461,7 +617,12 @@ describe('veventToInvite: recurrence', () => {
 describe('veventToInvite: organizer and attendees', () => {
   it('strips mailto: in any case and lower-cases only the domain', () => {
     const { invite } = inviteOf(
-      vevent('UID:p-1', 'DTSTART:20261210T100000Z', 'ORGANIZER;CN="Gagnon, Marc":MAILTO:Marc.Gagnon@Example.ORG', 'ATTENDEE;CN=Casper:MailTo:Casper+RH@EXAMPLE.COM'),
+      vevent(
+        'UID:p-1',
+        'DTSTART:20261210T100000Z',
+        'ORGANIZER;CN="Gagnon, Marc":MAILTO:Marc.Gagnon@Example.ORG',
+        'ATTENDEE;CN=Casper:MailTo:Casper+RH@EXAMPLE.COM',
+      ),
     );
     expect(invite.organizer).toEqual({ name: 'Gagnon, Marc', email: 'Marc.Gagnon@example.org' });
     expect(invite.attendees[0]?.email).toBe('Casper+RH@example.com');
@@ -477,7 +638,9 @@ describe('veventToInvite: organizer and attendees', () => {
       ),
     );
     expect(invite.organizer).toEqual({ name: null, email: 'boss@example.org' });
-    expect(invite.attendees).toEqual([{ name: null, email: 'plain@example.org', role: null, partstat: null, rsvp: true }]);
+    expect(invite.attendees).toEqual([
+      { name: null, email: 'plain@example.org', role: null, partstat: null, rsvp: true },
+    ]);
   });
 
   it('reads ROLE and PARTSTAT upper-cased and RSVP as a boolean', () => {
@@ -499,14 +662,33 @@ describe('veventToInvite: organizer and attendees', () => {
 
   it('keeps non-ASCII names (Apple writes a quoted CN and an EMAIL parameter)', () => {
     const { invite } = inviteOf(
-      vevent('UID:p-4', 'DTSTART:20261210T100000Z', 'ATTENDEE;CN="Chloé Dubois";CUTYPE=INDIVIDUAL;EMAIL="chloe.dubois@example.org";PARTSTAT=ACCEPTED:mailto:chloe.dubois@example.org'),
+      vevent(
+        'UID:p-4',
+        'DTSTART:20261210T100000Z',
+        'ATTENDEE;CN="Chloé Dubois";CUTYPE=INDIVIDUAL;EMAIL="chloe.dubois@example.org";PARTSTAT=ACCEPTED:mailto:chloe.dubois@example.org',
+      ),
       'REPLY',
     );
-    expect(invite.attendees).toEqual([{ name: 'Chloé Dubois', email: 'chloe.dubois@example.org', role: null, partstat: 'ACCEPTED', rsvp: false }]);
+    expect(invite.attendees).toEqual([
+      {
+        name: 'Chloé Dubois',
+        email: 'chloe.dubois@example.org',
+        role: null,
+        partstat: 'ACCEPTED',
+        rsvp: false,
+      },
+    ]);
   });
 
   it('drops an attendee without any address and reports organizer null when there is none', () => {
-    const { invite } = inviteOf(vevent('UID:p-5', 'DTSTART:20261210T100000Z', 'ATTENDEE;CN=Nobody:mailto:', 'ATTENDEE:mailto:someone@example.org'));
+    const { invite } = inviteOf(
+      vevent(
+        'UID:p-5',
+        'DTSTART:20261210T100000Z',
+        'ATTENDEE;CN=Nobody:mailto:',
+        'ATTENDEE:mailto:someone@example.org',
+      ),
+    );
     expect(invite.organizer).toBeNull();
     expect(invite.attendees.map((a) => a.email)).toEqual(['someone@example.org']);
   });

@@ -41,11 +41,21 @@ const BLANK: Invite = {
   attendees: [],
 };
 const invite = (fields: Partial<Invite>): Invite => ({ ...BLANK, ...fields });
-const attendee = (email: string, name: string | null, role: string | null, partstat: string | null, rsvp: boolean): Attendee => ({ name, email, role, partstat, rsvp });
+const attendee = (
+  email: string,
+  name: string | null,
+  role: string | null,
+  partstat: string | null,
+  rsvp: boolean,
+): Attendee => ({ name, email, role, partstat, rsvp });
 
 /** Compares invites field by field; RRULEs as sets of parts (their literal text has its own test in invite.test.ts). */
 function expectInvites(actual: Invite[], expected: Invite[]): void {
-  const norm = (list: Invite[]) => list.map((i) => ({ ...i, rrule: typeof i.rrule === 'string' || i.rrule === null ? rruleParts(i.rrule) : i.rrule }));
+  const norm = (list: Invite[]) =>
+    list.map((i) => ({
+      ...i,
+      rrule: typeof i.rrule === 'string' || i.rrule === null ? rruleParts(i.rrule) : i.rrule,
+    }));
   expect(norm(actual)).toEqual(norm(expected));
 }
 
@@ -65,14 +75,21 @@ describe('Google Calendar', () => {
         uid: '7kq2v8n1c0e9p7s3m5t6r2a1b0@calendar.example.org',
         status: 'CONFIRMED',
         summary: 'Quarterly planning',
-        description: 'Agenda: roadmap, hiring, budget.\n\nJoin with Meet: https://meet.example.org/qpl-abcd-xyz\n\nInvitation from Google Calendar: https://calendar.example.org/',
+        description:
+          'Agenda: roadmap, hiring, budget.\n\nJoin with Meet: https://meet.example.org/qpl-abcd-xyz\n\nInvitation from Google Calendar: https://calendar.example.org/',
         location: 'Room Oslo, 3rd floor',
         start: '2026-12-10T15:00:00.000Z',
         end: '2026-12-10T16:00:00.000Z',
         organizer: { name: 'Alice Martin', email: 'alice.martin@example.org' },
         attendees: [
           attendee('alice.martin@example.org', 'Alice Martin', 'REQ-PARTICIPANT', 'ACCEPTED', true),
-          attendee('casper+sales@example.com', 'casper+sales@example.com', 'REQ-PARTICIPANT', 'NEEDS-ACTION', true),
+          attendee(
+            'casper+sales@example.com',
+            'casper+sales@example.com',
+            'REQ-PARTICIPANT',
+            'NEEDS-ACTION',
+            true,
+          ),
           attendee('Bob.Okafor@example.net', 'Bob Okafor', 'OPT-PARTICIPANT', 'NEEDS-ACTION', true),
         ],
       }),
@@ -81,7 +98,10 @@ describe('Google Calendar', () => {
 
   it('google-request.eml: the calendar parts are still listed as attachments', async () => {
     const { payload } = await invitesOf('google-request.eml');
-    expect(payload.attachments.map((a) => a.contentType).sort()).toEqual(['application/ics', 'text/calendar']);
+    expect(payload.attachments.map((a) => a.contentType).sort()).toEqual([
+      'application/ics',
+      'text/calendar',
+    ]);
   });
 
   it('google-counter.eml: METHOD:COUNTER inside a part labelled method=REPLY -> COUNTER, once', async () => {
@@ -102,7 +122,8 @@ describe('Google Calendar', () => {
 });
 
 const JUERGEN = { name: 'Jürgen Weiß', email: 'juergen.weiss@example.net' };
-const CONTRACT_UID = '040000008200E00074C5B7101A82E00800000000B0C4F1D2A3E4DC01000000000000000010000000A1B2C3D4E5F60718293A4B5C6D7E8F90';
+const CONTRACT_UID =
+  '040000008200E00074C5B7101A82E00800000000B0C4F1D2A3E4DC01000000000000000010000000A1B2C3D4E5F60718293A4B5C6D7E8F90';
 
 describe('Microsoft Outlook / Exchange', () => {
   it('outlook-request.eml: Windows TZID with VTIMEZONE, base64 utf-8 -> Europe/Berlin summer time', async () => {
@@ -155,7 +176,8 @@ describe('Microsoft Outlook / Exchange', () => {
   it('outlook-recurring-override.eml: the series and its moved occurrence are two invites', async () => {
     const { result, payload } = await invitesOf('outlook-recurring-override.eml');
     expectRoutedCleanly(result, payload);
-    const uid = '040000008200E00074C5B7101A82E00800000000A1B2C3D4E5F6DC01000000000000000010000000ABCDEF0123456789ABCDEF0123456789';
+    const uid =
+      '040000008200E00074C5B7101A82E00800000000A1B2C3D4E5F6DC01000000000000000010000000ABCDEF0123456789ABCDEF0123456789';
     const people = {
       organizer: { name: 'Hélène Marchand', email: 'helene.marchand@example.org' },
       attendees: [
@@ -213,7 +235,13 @@ describe('Microsoft Outlook / Exchange', () => {
         organizer: { name: 'Piotr Nowak', email: 'piotr.nowak@example.org' },
         attendees: [
           attendee('casper+finance@example.com', 'Casper', 'REQ-PARTICIPANT', 'NEEDS-ACTION', true),
-          attendee('m.wisniewska@example.org', 'Małgorzata Wiśniewska', 'OPT-PARTICIPANT', 'NEEDS-ACTION', true),
+          attendee(
+            'm.wisniewska@example.org',
+            'Małgorzata Wiśniewska',
+            'OPT-PARTICIPANT',
+            'NEEDS-ACTION',
+            true,
+          ),
         ],
       }),
     ]);
@@ -257,7 +285,15 @@ describe('Microsoft Outlook / Exchange', () => {
         end: '2026-11-02T15:00:00.000Z',
         timezone: 'America/New_York',
         organizer: { name: 'Marcus Hill', email: 'marcus.hill@example.net' },
-        attendees: [attendee('casper+audit@example.com', 'casper+audit@example.com', 'REQ-PARTICIPANT', 'NEEDS-ACTION', true)],
+        attendees: [
+          attendee(
+            'casper+audit@example.com',
+            'casper+audit@example.com',
+            'REQ-PARTICIPANT',
+            'NEEDS-ACTION',
+            true,
+          ),
+        ],
       }),
     ]);
   });
@@ -441,7 +477,12 @@ describe('malformed and absent calendars', () => {
 
 describe('.ics files attached to a message', () => {
   it('publish-export.ics (LF only) as text/calendar: five events, zoned, all-day, UTC with DURATION, floating', async () => {
-    const { result, payload } = await run(messageWithCalendar(fixture('publish-export.ics'), 'text/calendar; charset=utf-8; method=PUBLISH; name="office-hours.ics"'));
+    const { result, payload } = await run(
+      messageWithCalendar(
+        fixture('publish-export.ics'),
+        'text/calendar; charset=utf-8; method=PUBLISH; name="office-hours.ics"',
+      ),
+    );
     expectRoutedCleanly(result, payload);
     expectInvites(payload.invites, [
       invite({
@@ -465,7 +506,14 @@ describe('.ics files attached to a message', () => {
         end: '2026-11-10T17:00:00.000Z',
         timezone: 'America/New_York',
       }),
-      invite({ method: 'PUBLISH', uid: 'holiday-2026-12-25@example.net', summary: 'Office closed', start: '2026-12-25', end: '2026-12-26', allDay: true }),
+      invite({
+        method: 'PUBLISH',
+        uid: 'holiday-2026-12-25@example.net',
+        summary: 'Office closed',
+        start: '2026-12-25',
+        end: '2026-12-26',
+        allDay: true,
+      }),
       invite({
         method: 'PUBLISH',
         uid: 'webinar-2026-12-15@example.net',
@@ -498,25 +546,40 @@ describe('.ics files attached to a message', () => {
   });
 
   it('latin1-no-charset.ics as application/octet-stream named x.ics (no charset anywhere)', async () => {
-    const { result, payload } = await run(messageWithCalendar(fixture('latin1-no-charset.ics'), 'application/octet-stream; name="x.ics"'));
+    const { result, payload } = await run(
+      messageWithCalendar(fixture('latin1-no-charset.ics'), 'application/octet-stream; name="x.ics"'),
+    );
     expect(result.outcome).toBe('routed');
     expectInvites(payload.invites, [LATIN1_INVITE]);
   });
 
   it('latin1-no-charset.ics as an 8bit text/calendar part without charset', async () => {
-    const { result, payload } = await run(messageWithCalendar(fixture('latin1-no-charset.ics'), 'text/calendar; method=PUBLISH', { encoding: '8bit' }));
+    const { result, payload } = await run(
+      messageWithCalendar(fixture('latin1-no-charset.ics'), 'text/calendar; method=PUBLISH', {
+        encoding: '8bit',
+      }),
+    );
     expect(result.outcome).toBe('routed');
     expectInvites(payload.invites, [LATIN1_INVITE]);
   });
 
   it('latin1-no-charset.ics as text/calendar declaring its ISO-8859-1 charset', async () => {
-    const { result, payload } = await run(messageWithCalendar(fixture('latin1-no-charset.ics'), 'text/calendar; charset=ISO-8859-1; method=PUBLISH'));
+    const { result, payload } = await run(
+      messageWithCalendar(
+        fixture('latin1-no-charset.ics'),
+        'text/calendar; charset=ISO-8859-1; method=PUBLISH',
+      ),
+    );
     expectRoutedCleanly(result, payload);
     expectInvites(payload.invites, [LATIN1_INVITE]);
   });
 
   it('bom.ics as application/ics: BOM dropped, Windows TZID without VTIMEZONE resolved', async () => {
-    const { result, payload } = await run(messageWithCalendar(fixture('bom.ics'), 'application/ics; name="booking.ics"', { filename: 'booking.ics' }));
+    const { result, payload } = await run(
+      messageWithCalendar(fixture('bom.ics'), 'application/ics; name="booking.ics"', {
+        filename: 'booking.ics',
+      }),
+    );
     expectRoutedCleanly(result, payload);
     expectInvites(payload.invites, [
       invite({
@@ -534,38 +597,110 @@ describe('.ics files attached to a message', () => {
   });
 
   it('owa-display-name-tzids.ics as application/x-extension-ics named invite.ics: display-name TZIDs, no VTIMEZONE', async () => {
-    const { result, payload } = await run(messageWithCalendar(fixture('owa-display-name-tzids.ics'), 'application/x-extension-ics; name="invite.ics"', { filename: 'invite.ics' }));
+    const { result, payload } = await run(
+      messageWithCalendar(
+        fixture('owa-display-name-tzids.ics'),
+        'application/x-extension-ics; name="invite.ics"',
+        { filename: 'invite.ics' },
+      ),
+    );
     expectRoutedCleanly(result, payload);
     expect(payload.invites.map((i) => [i.uid, i.start, i.end, i.timezone])).toEqual([
-      ['owa-7a1b2c3d-berlin@example.net', '2026-07-01T08:00:00.000Z', '2026-07-01T09:00:00.000Z', 'Europe/Berlin'],
-      ['owa-7a1b2c3d-paris@example.net', '2026-12-10T09:00:00.000Z', '2026-12-10T11:00:00.000Z', 'Europe/Paris'],
-      ['owa-7a1b2c3d-brasilia@example.net', '2026-01-15T13:00:00.000Z', '2026-01-15T14:00:00.000Z', 'America/Sao_Paulo'],
-      ['owa-7a1b2c3d-sydney@example.net', '2026-01-14T22:30:00.000Z', '2026-01-14T23:30:00.000Z', 'Australia/Sydney'],
+      [
+        'owa-7a1b2c3d-berlin@example.net',
+        '2026-07-01T08:00:00.000Z',
+        '2026-07-01T09:00:00.000Z',
+        'Europe/Berlin',
+      ],
+      [
+        'owa-7a1b2c3d-paris@example.net',
+        '2026-12-10T09:00:00.000Z',
+        '2026-12-10T11:00:00.000Z',
+        'Europe/Paris',
+      ],
+      [
+        'owa-7a1b2c3d-brasilia@example.net',
+        '2026-01-15T13:00:00.000Z',
+        '2026-01-15T14:00:00.000Z',
+        'America/Sao_Paulo',
+      ],
+      [
+        'owa-7a1b2c3d-sydney@example.net',
+        '2026-01-14T22:30:00.000Z',
+        '2026-01-14T23:30:00.000Z',
+        'Australia/Sydney',
+      ],
     ]);
-    expect(payload.invites.map((i) => i.summary)).toEqual(['Sommerfest Planung', 'Comité de direction', 'Reunião trimestral', 'Quarterly sync (Sydney)']);
+    expect(payload.invites.map((i) => i.summary)).toEqual([
+      'Sommerfest Planung',
+      'Comité de direction',
+      'Reunião trimestral',
+      'Quarterly sync (Sydney)',
+    ]);
   });
 
   it('exchange-allday-moved.ics as text/calendar: all-day series plus its moved instance', async () => {
-    const { result, payload } = await run(messageWithCalendar(fixture('exchange-allday-moved.ics'), 'text/calendar; charset="utf-8"; method=PUBLISH'));
+    const { result, payload } = await run(
+      messageWithCalendar(
+        fixture('exchange-allday-moved.ics'),
+        'text/calendar; charset="utf-8"; method=PUBLISH',
+      ),
+    );
     expectRoutedCleanly(result, payload);
-    const uid = '040000008200E00074C5B7101A82E00800000000F1E2D3C4B5A6DC01000000000000000010000000FEDCBA9876543210FEDCBA9876543210';
+    const uid =
+      '040000008200E00074C5B7101A82E00800000000F1E2D3C4B5A6DC01000000000000000010000000FEDCBA9876543210FEDCBA9876543210';
     const [series, moved] = payload.invites;
     expect(payload.invites).toHaveLength(2);
     // Exchange writes the all-day occurrence's RECURRENCE-ID as local midnight in its zone;
     // either reading names 26 February.
     expect(['2026-02-26', '2026-02-25T23:00:00.000Z']).toContain(moved?.recurrenceId);
-    const common = { method: 'PUBLISH', uid, status: 'CONFIRMED', summary: 'Team offsite day', description: '\n', allDay: true };
-    expectInvites([series!], [invite({ ...common, start: '2026-02-19', end: '2026-02-20', rrule: 'FREQ=WEEKLY;UNTIL=20260330T220000Z;INTERVAL=1;BYDAY=TH;WKST=MO' })]);
-    expectInvites([moved!], [invite({ ...common, recurrenceId: moved?.recurrenceId ?? null, start: '2026-02-27', end: '2026-02-28' })]);
+    const common = {
+      method: 'PUBLISH',
+      uid,
+      status: 'CONFIRMED',
+      summary: 'Team offsite day',
+      description: '\n',
+      allDay: true,
+    };
+    expectInvites(
+      [series!],
+      [
+        invite({
+          ...common,
+          start: '2026-02-19',
+          end: '2026-02-20',
+          rrule: 'FREQ=WEEKLY;UNTIL=20260330T220000Z;INTERVAL=1;BYDAY=TH;WKST=MO',
+        }),
+      ],
+    );
+    expectInvites(
+      [moved!],
+      [
+        invite({
+          ...common,
+          recurrenceId: moved?.recurrenceId ?? null,
+          start: '2026-02-27',
+          end: '2026-02-28',
+        }),
+      ],
+    );
   });
 
   it('accepts an upper-case .ICS name on application/octet-stream with the name only in Content-Disposition', async () => {
-    const { payload } = await run(messageWithCalendar(fixture('bom.ics'), 'application/octet-stream', { filename: 'MEETING.ICS' }));
-    expect(payload.invites.map((i) => i.uid)).toEqual(['8d1f3b2a-5c4e-4d6f-9a8b-7c6d5e4f3a2b@booking.example.com']);
+    const { payload } = await run(
+      messageWithCalendar(fixture('bom.ics'), 'application/octet-stream', { filename: 'MEETING.ICS' }),
+    );
+    expect(payload.invites.map((i) => i.uid)).toEqual([
+      '8d1f3b2a-5c4e-4d6f-9a8b-7c6d5e4f3a2b@booking.example.com',
+    ]);
   });
 
   it('ignores a non-calendar attachment even when it holds iCalendar text', async () => {
-    const { payload } = await run(messageWithCalendar(fixture('bom.ics'), 'text/plain; charset=utf-8; name="notes.txt"', { filename: 'notes.txt' }));
+    const { payload } = await run(
+      messageWithCalendar(fixture('bom.ics'), 'text/plain; charset=utf-8; name="notes.txt"', {
+        filename: 'notes.txt',
+      }),
+    );
     expect(payload.invites).toEqual([]);
   });
 });
@@ -573,9 +708,19 @@ describe('.ics files attached to a message', () => {
 describe('huge calendars in a message', () => {
   it('reports at most MAX_INVITES of a 5,000-event export, with a warning, and routes the message', async () => {
     const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Example//Export//EN', 'METHOD:PUBLISH'];
-    for (let i = 0; i < 5000; i++) lines.push('BEGIN:VEVENT', `UID:bulk-${i}@example.net`, 'DTSTAMP:20261201T000000Z', `DTSTART:2026${String(1 + (i % 12)).padStart(2, '0')}15T100000Z`, `SUMMARY:Bulk ${i}`, 'END:VEVENT');
+    for (let i = 0; i < 5000; i++)
+      lines.push(
+        'BEGIN:VEVENT',
+        `UID:bulk-${i}@example.net`,
+        'DTSTAMP:20261201T000000Z',
+        `DTSTART:2026${String(1 + (i % 12)).padStart(2, '0')}15T100000Z`,
+        `SUMMARY:Bulk ${i}`,
+        'END:VEVENT',
+      );
     lines.push('END:VCALENDAR', '');
-    const { result, payload } = await run(messageWithCalendar(Buffer.from(lines.join('\r\n')), 'text/calendar; charset=utf-8; name="export.ics"'));
+    const { result, payload } = await run(
+      messageWithCalendar(Buffer.from(lines.join('\r\n')), 'text/calendar; charset=utf-8; name="export.ics"'),
+    );
     expect(result.outcome).toBe('routed');
     expect(payload.invites).toHaveLength(MAX_INVITES);
     expect(payload.warnings.length).toBeGreaterThan(0);

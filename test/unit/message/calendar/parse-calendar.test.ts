@@ -16,7 +16,12 @@ function onlyEvent(text: string) {
   return { event: events[0]!, warnings };
 }
 
-const GOOD_EVENT = vevent('UID:good-1@example.com', 'DTSTAMP:20261201T000000Z', 'DTSTART:20261210T150000Z', 'SUMMARY:Planning');
+const GOOD_EVENT = vevent(
+  'UID:good-1@example.com',
+  'DTSTAMP:20261201T000000Z',
+  'DTSTART:20261210T150000Z',
+  'SUMMARY:Planning',
+);
 
 describe('parseCalendarText: well-formed input', () => {
   it('returns one VCALENDAR and no warnings for a clean calendar', () => {
@@ -32,7 +37,16 @@ describe('parseCalendarText: well-formed input', () => {
   });
 
   it('unfolds folded lines (space and tab continuation)', () => {
-    const text = vcalendar(vevent('UID:fold-1', 'DTSTART:20261210T150000Z', 'SUMMARY:Quarterly', ' planning', 'DESCRIPTION:one', '\ttwo'));
+    const text = vcalendar(
+      vevent(
+        'UID:fold-1',
+        'DTSTART:20261210T150000Z',
+        'SUMMARY:Quarterly',
+        ' planning',
+        'DESCRIPTION:one',
+        '\ttwo',
+      ),
+    );
     const { event, warnings } = onlyEvent(text);
     expect(warnings).toEqual([]);
     expect(event.getFirstPropertyValue('summary')).toBe('Quarterlyplanning');
@@ -40,14 +54,18 @@ describe('parseCalendarText: well-formed input', () => {
   });
 
   it('returns every VCALENDAR when one text holds several', () => {
-    const text = vcalendar(GOOD_EVENT, { method: 'REQUEST' }) + vcalendar(vevent('UID:good-2', 'DTSTART:20261211T150000Z'), { method: 'PUBLISH' });
+    const text =
+      vcalendar(GOOD_EVENT, { method: 'REQUEST' }) +
+      vcalendar(vevent('UID:good-2', 'DTSTART:20261211T150000Z'), { method: 'PUBLISH' });
     const { calendars, warnings } = parse(text);
     expect(warnings).toEqual([]);
     expect(calendars.map((c) => c.getFirstPropertyValue('method'))).toEqual(['REQUEST', 'PUBLISH']);
   });
 
   it('keeps a VTODO-only calendar as a calendar without VEVENTs', () => {
-    const { calendars, warnings } = parse(vcalendar(['BEGIN:VTODO', 'UID:todo-1', 'SUMMARY:Renew certificates', 'END:VTODO']));
+    const { calendars, warnings } = parse(
+      vcalendar(['BEGIN:VTODO', 'UID:todo-1', 'SUMMARY:Renew certificates', 'END:VTODO']),
+    );
     expect(warnings).toEqual([]);
     expect(calendars).toHaveLength(1);
     expect(calendars[0]?.getAllSubcomponents('vevent')).toEqual([]);
@@ -60,7 +78,14 @@ describe('parseCalendarText: well-formed input', () => {
 
 describe('parseCalendarText: repairs of what real clients send', () => {
   it('squeezes spaces out of an RRULE list ("MO, TU, WE", Exchange CDO) and says so', () => {
-    const text = vcalendar(vevent('UID:rrule-1', 'DTSTART:20261207T080000Z', 'RRULE:FREQ=WEEKLY;BYDAY=MO, TU, WE;COUNT=6', 'SUMMARY:Standup'));
+    const text = vcalendar(
+      vevent(
+        'UID:rrule-1',
+        'DTSTART:20261207T080000Z',
+        'RRULE:FREQ=WEEKLY;BYDAY=MO, TU, WE;COUNT=6',
+        'SUMMARY:Standup',
+      ),
+    );
     const { event, warnings } = onlyEvent(text);
     expect(warnings.length).toBeGreaterThan(0);
     const rule = event.getFirstPropertyValue('rrule');
@@ -69,7 +94,9 @@ describe('parseCalendarText: repairs of what real clients send', () => {
   });
 
   it('drops a property line without ":" and keeps the rest of the event', () => {
-    const text = vcalendar(vevent('UID:colon-1', 'DTSTART:20261207T080000Z', 'X-TICKET-LINK', 'SUMMARY:Visit'));
+    const text = vcalendar(
+      vevent('UID:colon-1', 'DTSTART:20261207T080000Z', 'X-TICKET-LINK', 'SUMMARY:Visit'),
+    );
     const { event, warnings } = onlyEvent(text);
     expect(warnings.some((w) => w.includes('X-TICKET-LINK'))).toBe(true);
     expect(event.getFirstPropertyValue('summary')).toBe('Visit');
@@ -88,11 +115,23 @@ describe('parseCalendarText: repairs of what real clients send', () => {
     );
     const { event, warnings } = onlyEvent(text);
     expect(warnings.length).toBeGreaterThan(0);
-    expect(event.getAllProperties('attendee').map((p) => p.getFirstValue())).toEqual(['mailto:casper+it@example.com']);
+    expect(event.getAllProperties('attendee').map((p) => p.getFirstValue())).toEqual([
+      'mailto:casper+it@example.com',
+    ]);
   });
 
   it('closes an unclosed VEVENT and VCALENDAR (truncated mail)', () => {
-    const text = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//x//y//EN', 'METHOD:REQUEST', 'BEGIN:VEVENT', 'UID:open-1', 'DTSTART:20261207T080000Z', 'SUMMARY:Cut off'].join(CRLF) + CRLF;
+    const text =
+      [
+        'BEGIN:VCALENDAR',
+        'VERSION:2.0',
+        'PRODID:-//x//y//EN',
+        'METHOD:REQUEST',
+        'BEGIN:VEVENT',
+        'UID:open-1',
+        'DTSTART:20261207T080000Z',
+        'SUMMARY:Cut off',
+      ].join(CRLF) + CRLF;
     const { event, warnings } = onlyEvent(text);
     expect(warnings.length).toBeGreaterThan(0);
     expect(event.getFirstPropertyValue('summary')).toBe('Cut off');
@@ -108,7 +147,15 @@ describe('parseCalendarText: repairs of what real clients send', () => {
   it('drops a stray END without BEGIN instead of letting it close the VEVENT early', () => {
     // A template that emits the VALARM's END without its BEGIN: ical.js closes whatever is
     // open on any END, so DTEND and SUMMARY would silently move to the VCALENDAR.
-    const text = vcalendar(vevent('UID:stray-1', 'DTSTART:20261207T080000Z', 'END:VALARM', 'DTEND:20261207T090000Z', 'SUMMARY:After the stray END'));
+    const text = vcalendar(
+      vevent(
+        'UID:stray-1',
+        'DTSTART:20261207T080000Z',
+        'END:VALARM',
+        'DTEND:20261207T090000Z',
+        'SUMMARY:After the stray END',
+      ),
+    );
     const { event, warnings } = onlyEvent(text);
     expect(event.getFirstPropertyValue('summary')).toBe('After the stray END');
     expect(event.hasProperty('dtend')).toBe(true);
@@ -116,14 +163,18 @@ describe('parseCalendarText: repairs of what real clients send', () => {
   });
 
   it('keeps folded lines intact while repairing other lines', () => {
-    const text = vcalendar(vevent('UID:fold-2', 'DTSTART:20261207T080000Z', 'X-BROKEN', 'DESCRIPTION:first half', '  second half'));
+    const text = vcalendar(
+      vevent('UID:fold-2', 'DTSTART:20261207T080000Z', 'X-BROKEN', 'DESCRIPTION:first half', '  second half'),
+    );
     const { event } = onlyEvent(text);
     expect(event.getFirstPropertyValue('description')).toBe('first half second half');
   });
 
   it('caps the repair warnings for a calendar with many bad lines', () => {
     const bad = Array.from({ length: 40 }, (_, i) => `BROKEN LINE ${i}`);
-    const { calendars, warnings } = parse(vcalendar(vevent('UID:many-1', 'DTSTART:20261207T080000Z', ...bad)));
+    const { calendars, warnings } = parse(
+      vcalendar(vevent('UID:many-1', 'DTSTART:20261207T080000Z', ...bad)),
+    );
     expect(calendars).toHaveLength(1);
     expect(warnings.length).toBeGreaterThan(0);
     expect(warnings.length).toBeLessThanOrEqual(15);
@@ -132,7 +183,9 @@ describe('parseCalendarText: repairs of what real clients send', () => {
 
 describe('parseCalendarText: input that is no calendar', () => {
   it('warns and returns nothing for an HTML error page', () => {
-    const { calendars, warnings } = parse('<html>\n<head><title>502 Bad Gateway</title></head>\n<body>nginx</body>\n</html>\n');
+    const { calendars, warnings } = parse(
+      '<html>\n<head><title>502 Bad Gateway</title></head>\n<body>nginx</body>\n</html>\n',
+    );
     expect(calendars).toEqual([]);
     expect(warnings.length).toBeGreaterThan(0);
   });
@@ -144,7 +197,9 @@ describe('parseCalendarText: input that is no calendar', () => {
   });
 
   it('ignores a vCard: only VCALENDAR components are returned', () => {
-    const { calendars } = parse(['BEGIN:VCARD', 'VERSION:3.0', 'FN:Jane Doe', 'EMAIL:jane@example.org', 'END:VCARD', ''].join(CRLF));
+    const { calendars } = parse(
+      ['BEGIN:VCARD', 'VERSION:3.0', 'FN:Jane Doe', 'EMAIL:jane@example.org', 'END:VCARD', ''].join(CRLF),
+    );
     expect(calendars).toEqual([]);
   });
 });
