@@ -11,6 +11,7 @@
  *   --phases       one more drain through the daemon's own modules, step by step, timed
  *   --sweep        the daemon's Daemon class in-process with 0, 1 and 2 parser threads
  *   --analyze      all three of --profile, --phases, --sweep
+ *   --memory-only  only the 40 MB-message memory test; replaces that section of the results file
  *   --timeout MIN  give up (exit 1, everything torn down) after MIN minutes (default 20)
  *   --results PATH where to write the results (default bench/RESULTS.md)
  *   --dump PATH    also write every measurement (latency samples included) as JSON
@@ -21,7 +22,7 @@
  * started on any way out.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { clearTimeout } from 'node:timers';
@@ -30,6 +31,7 @@ import { leftoverProcesses, liveChildProcesses } from '../dist/devstack/processe
 import { killChildren, ROOT } from './daemon.mjs';
 import { fill, redisClient, resetState, startEnv } from './env.mjs';
 import { latency } from './latency.mjs';
+import { memory, MEMORY_HEADING, renderMemory } from './memory.mjs';
 import { phases, profileReport } from './analysis.mjs';
 import { daemon, naive, sweep, transport, usual, verifyJobs } from './scenarios.mjs';
 import { fmt, table, withTimeout } from './util.mjs';
@@ -48,6 +50,7 @@ function parseArgs(argv) {
     rounds: 2,
     timeoutMin: 20,
     quick: false,
+    memoryOnly: false,
     dump: null,
     results: path.join(ROOT, 'bench', 'RESULTS.md'),
   };
@@ -81,12 +84,13 @@ function parseArgs(argv) {
     else if (a === '--phases') o.phases = true;
     else if (a === '--sweep') o.sweep = true;
     else if (a === '--analyze') o.profile = o.phases = o.sweep = true;
+    else if (a === '--memory-only') o.memoryOnly = true;
     else if (a === '--timeout') o.timeoutMin = Number(value());
     else if (a === '--results') o.results = path.resolve(value());
     else if (a === '--dump') o.dump = path.resolve(value());
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: node bench/run.mjs [--messages N] [--quick] [--latency N] [--rounds N] [--seed S] [--profile] [--phases] [--sweep] [--analyze] [--timeout MIN] [--results PATH] [--dump PATH]\n',
+        'usage: node bench/run.mjs [--messages N] [--quick] [--latency N] [--rounds N] [--seed S] [--profile] [--phases] [--sweep] [--analyze] [--memory-only] [--timeout MIN] [--results PATH] [--dump PATH]\n',
       );
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
@@ -177,6 +181,15 @@ async function main(o) {
 
   log('starting Dovecot and Redis (loopback, throwaway)...');
   env = await startEnv();
+  if (o.memoryOnly) {
+    const section = renderMemory(await memory(env, { dir: tmpDir, log }), table, fmt);
+    const note = `_This section from a separate \`node bench/run.mjs --memory-only\` run, ${date}._`;
+    replaceSection(o.results, `${section}\n\n${note}`);
+    log('');
+    log(section);
+    log(`\nmemory section written to ${path.relative(process.cwd(), o.results) || o.results}`);
+    return;
+  }
   const redis = redisClient(env);
   const info = await redis.info('server');
   redis.disconnect();
@@ -302,6 +315,8 @@ async function main(o) {
     timeoutMs: o.latency * 1_000 + 30_000,
   });
 
+  const mem = await memory(env, { dir: tmpDir, log });
+
   const elapsedS = (Date.now() - started) / 1000;
   const load = { start: loadStart, end: os.loadavg() };
   const report = render({
@@ -323,6 +338,7 @@ async function main(o) {
     elapsedS,
     load,
     samples,
+    mem,
   });
   if (o.dump) {
     const { report: _omit, ...prof } = profile ?? {};
@@ -347,6 +363,7 @@ async function main(o) {
           phases: phaseResult,
           sweep: sweepResult,
           profile: profile ? prof : null,
+          memory: mem,
         },
         null,
         1,
@@ -381,6 +398,7 @@ function render({
   elapsedS,
   load,
   samples,
+  mem,
 }) {
   const cpus = os.cpus();
   const n = o.messages;
@@ -607,7 +625,25 @@ function render({
       profile.report,
     );
   }
+  lines.push('', renderMemory(mem, table, fmt));
   return lines.join('\n');
+}
+
+/** Replaces the memory section of an existing results file (or appends it). */
+function replaceSection(file, section) {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    // no results yet
+  }
+  const start = text.indexOf(MEMORY_HEADING);
+  if (start < 0) {
+    writeFileSync(file, `${text.trimEnd()}\n\n${section}\n`);
+    return;
+  }
+  const next = text.indexOf('\n## ', start + MEMORY_HEADING.length);
+  writeFileSync(file, `${text.slice(0, start)}${section}\n${next < 0 ? '' : text.slice(next)}`);
 }
 
 // ---------------------------------------------------------------------------------------------

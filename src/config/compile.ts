@@ -33,6 +33,7 @@ export const DEFAULTS = {
   pollInterval: '30s',
   maxMessageBytes: '50MB',
   inlineAttachmentBytes: '256KB',
+  inlineTotalBytes: '2MB',
   maxBodyChars: 1_000_000,
 } as const;
 
@@ -139,6 +140,7 @@ function compileTenant(id: string, t: RawTenant, ctx: Ctx): TenantConfig {
       maxMessageBytes: parseSize(t.limits?.maxMessageBytes ?? DEFAULTS.maxMessageBytes) ?? 0,
       inlineAttachmentBytes:
         parseSize(t.limits?.inlineAttachmentBytes ?? DEFAULTS.inlineAttachmentBytes) ?? 0,
+      inlineTotalBytes: parseSize(t.limits?.inlineTotalBytes ?? DEFAULTS.inlineTotalBytes) ?? 0,
       maxBodyChars: t.limits?.maxBodyChars ?? DEFAULTS.maxBodyChars,
     },
   };

@@ -115,6 +115,10 @@ export const limitsSchema = z.strictObject({
   inlineAttachmentBytes: size
     .optional()
     .meta({ description: 'Attachments up to this size travel base64 in the job, default 256KB.' }),
+  inlineTotalBytes: size.optional().meta({
+    description:
+      'At most this many attachment bytes travel in one job (in message order); the rest are listed without content, default 2MB.',
+  }),
   maxBodyChars: z
     .number()
     .int()

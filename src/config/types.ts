@@ -95,6 +95,8 @@ export interface SenderConfig {
 export interface TenantLimits {
   readonly maxMessageBytes: number;
   readonly inlineAttachmentBytes: number;
+  /** Attachment bytes inlined per job, all attachments together: bounds a job's size. */
+  readonly inlineTotalBytes: number;
   readonly maxBodyChars: number;
 }
 

@@ -63,7 +63,12 @@ const TENANT: PipelineTenant = {
     noAlias: { action: 'unrouted' },
     autoReplies: 'route',
   },
-  limits: { maxMessageBytes: 1024 * 1024, inlineAttachmentBytes: 1024, maxBodyChars: 1000 },
+  limits: {
+    maxMessageBytes: 1024 * 1024,
+    inlineAttachmentBytes: 1024,
+    inlineTotalBytes: 4096,
+    maxBodyChars: 1000,
+  },
 };
 
 export async function warmUp(rounds = 3): Promise<void> {

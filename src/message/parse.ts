@@ -14,6 +14,7 @@ import type { Address, AttachmentInfo } from './types.js';
 
 export interface ParseLimits {
   readonly inlineAttachmentBytes: number;
+  readonly inlineTotalBytes: number;
   readonly maxBodyChars: number;
 }
 
@@ -79,6 +80,15 @@ export async function parseMessage(
   const attachments: AttachmentInfo[] = [];
   const calendarParts: CalendarPart[] = [];
   const pending: Promise<void>[] = [];
+  // Attachments arrive one after another (mailparser waits for each to be read): first come, first inlined.
+  const sink: AttachmentSink = {
+    limits,
+    attachments,
+    calendarParts,
+    warnings,
+    inlineRoom: limits.inlineTotalBytes,
+    withheld: 0,
+  };
   let headerLines: HeaderLines = [];
   let text: MessageText | null = null;
 
@@ -90,7 +100,7 @@ export async function parseMessage(
       text = data;
       return;
     }
-    pending.push(consumeAttachment(data, limits, attachments, calendarParts, warnings));
+    pending.push(consumeAttachment(data, sink));
   });
 
   const done = new Promise<void>((resolve, reject) => {
@@ -107,6 +117,11 @@ export async function parseMessage(
   try {
     await done;
     await Promise.all(pending);
+    if (sink.withheld > 0) {
+      warnings.push(
+        `${sink.withheld} attachment(s) of at most inlineAttachmentBytes sent without content: the job's inlineTotalBytes (${limits.inlineTotalBytes}) was used up`,
+      );
+    }
   } catch (err) {
     throw new MessageParseError(`message could not be parsed: ${toError(err).message}`, { cause: err });
   }
@@ -147,17 +162,24 @@ export async function parseMessage(
   };
 }
 
-async function consumeAttachment(
-  part: AttachmentStream,
-  limits: ParseLimits,
-  attachments: AttachmentInfo[],
-  calendarParts: CalendarPart[],
-  warnings: string[],
-): Promise<void> {
+interface AttachmentSink {
+  readonly limits: ParseLimits;
+  readonly attachments: AttachmentInfo[];
+  readonly calendarParts: CalendarPart[];
+  readonly warnings: string[];
+  /** What is left of inlineTotalBytes for this message. */
+  inlineRoom: number;
+  /** Attachments small enough to inline that found no room. */
+  withheld: number;
+}
+
+async function consumeAttachment(part: AttachmentStream, sink: AttachmentSink): Promise<void> {
+  const { limits, attachments, calendarParts, warnings } = sink;
   const hash = createHash('sha256');
   const filename = part.filename ?? null;
   const calendar = isCalendar(part.contentType, filename);
-  const keepLimit = calendar ? MAX_CALENDAR_BYTES : limits.inlineAttachmentBytes;
+  const inlineLimit = Math.min(limits.inlineAttachmentBytes, sink.inlineRoom);
+  const keepLimit = calendar ? MAX_CALENDAR_BYTES : inlineLimit;
   const kept: Buffer[] = [];
   let size = 0;
   try {
@@ -170,6 +192,9 @@ async function consumeAttachment(
     part.release?.();
   }
   const content = size <= keepLimit ? Buffer.concat(kept, size) : null;
+  const inlined = content !== null && size <= inlineLimit;
+  if (inlined) sink.inlineRoom -= size;
+  else if (size <= limits.inlineAttachmentBytes) sink.withheld++;
   attachments.push({
     filename,
     contentType: part.contentType,
@@ -179,7 +204,7 @@ async function consumeAttachment(
     inline:
       part.contentDisposition === 'inline' ||
       (part.contentDisposition === undefined && part.related === true),
-    content: content !== null && size <= limits.inlineAttachmentBytes ? content.toString('base64') : null,
+    content: inlined ? content.toString('base64') : null,
   });
   if (calendar) {
     if (content === null) {

@@ -32,7 +32,7 @@ export interface AttachmentInfo {
   sha256: string;
   contentId: string | null;
   inline: boolean;
-  /** base64, only when size <= inlineAttachmentBytes */
+  /** base64, only when size <= inlineAttachmentBytes and the job's inlineTotalBytes has room */
   content: string | null;
 }
 

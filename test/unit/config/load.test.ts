@@ -135,7 +135,12 @@ describe('a minimal config', () => {
             autoReplies: 'unrouted',
           },
           poll: { intervalMs: 30_000, idle: true },
-          limits: { maxMessageBytes: 50 * MIB, inlineAttachmentBytes: 256 * 1024, maxBodyChars: 1_000_000 },
+          limits: {
+            maxMessageBytes: 50 * MIB,
+            inlineAttachmentBytes: 256 * 1024,
+            inlineTotalBytes: 2 * MIB,
+            maxBodyChars: 1_000_000,
+          },
         },
       ],
     });
@@ -293,6 +298,7 @@ ${MINIMAL}    poll:
     limits:
       maxMessageBytes: 10MB
       inlineAttachmentBytes: 64KB
+      inlineTotalBytes: 1MB
       maxBodyChars: 20000
 `;
     const config = load(text);
@@ -301,6 +307,7 @@ ${MINIMAL}    poll:
     expect(config.tenants[0]?.limits).toEqual({
       maxMessageBytes: 10 * MIB,
       inlineAttachmentBytes: 65_536,
+      inlineTotalBytes: MIB,
       maxBodyChars: 20_000,
     });
 
@@ -415,6 +422,7 @@ tenants:
     expect(acme?.limits).toEqual({
       maxMessageBytes: 20 * MIB,
       inlineAttachmentBytes: 256 * 1024,
+      inlineTotalBytes: 2 * MIB,
       maxBodyChars: 1_000_000,
     });
     expect(acme?.routing.autoReplies).toBe('drop');
@@ -424,6 +432,7 @@ tenants:
     expect(globex?.limits).toEqual({
       maxMessageBytes: 20 * MIB,
       inlineAttachmentBytes: 1024,
+      inlineTotalBytes: 2 * MIB,
       maxBodyChars: 1_000_000,
     });
     expect(globex?.routing.autoReplies).toBe('route');

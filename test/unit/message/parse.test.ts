@@ -288,6 +288,26 @@ describe('parseMessage: attachments', () => {
     expect(below.attachments[0]).toMatchObject({ ...WHITEBOARD, content: null });
   });
 
+  it('inlines attachments in message order until inlineTotalBytes is used up, then lists the rest without content', async () => {
+    const part = (n: number, size: number): string =>
+      `--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="a${n}.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n${Buffer.alloc(size, n).toString('base64')}\r\n`;
+    const raw = Buffer.from(
+      `From: a@example.org\r\nTo: casper+sales@example.com\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n${[1, 2, 3, 4].map((n) => part(n, n === 3 ? 500 : 1000)).join('')}--b--\r\n`,
+    );
+    const m = await parseMessage(raw, { ...LIMITS, inlineAttachmentBytes: 1000, inlineTotalBytes: 2500 });
+    // 1000 + 1000 fit; the third (500) too; the fourth (1000) no longer does.
+    expect(m.attachments.map((a) => [a.filename, a.size, a.content !== null])).toEqual([
+      ['a1.bin', 1000, true],
+      ['a2.bin', 1000, true],
+      ['a3.bin', 500, true],
+      ['a4.bin', 1000, false],
+    ]);
+    expect(m.attachments[3]?.sha256).toBe(sha256(Buffer.alloc(1000, 4)));
+    expect(m.warnings).toEqual([
+      "1 attachment(s) of at most inlineAttachmentBytes sent without content: the job's inlineTotalBytes (2500) was used up",
+    ]);
+  });
+
   it('reads the parts of a multipart whose closing boundary never comes', async () => {
     const m = await parse('mime-missing-closing-boundary.eml');
     expect(m.text).toContain('The crash log is attached.');

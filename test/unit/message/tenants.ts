@@ -31,6 +31,7 @@ export const RULES: RoutingRules = {
 export const LIMITS: PipelineTenant['limits'] = {
   maxMessageBytes: 50 * 1024 * 1024,
   inlineAttachmentBytes: 256 * 1024,
+  inlineTotalBytes: 2 * 1024 * 1024,
   maxBodyChars: 1_000_000,
 };
 

@@ -130,7 +130,12 @@ export const TENANT: PipelineTenant = {
     noAlias: { action: 'workspace', workspace: 'calendar' },
     autoReplies: 'route',
   },
-  limits: { maxMessageBytes: 50 * 1024 * 1024, inlineAttachmentBytes: 256 * 1024, maxBodyChars: 1_000_000 },
+  limits: {
+    maxMessageBytes: 50 * 1024 * 1024,
+    inlineAttachmentBytes: 256 * 1024,
+    inlineTotalBytes: 2 * 1024 * 1024,
+    maxBodyChars: 1_000_000,
+  },
 };
 
 export function sourceFor(raw: Buffer): MessageSource {
