@@ -3,6 +3,7 @@ import { IANAZone } from 'luxon';
 
 import type { Attendee, Invite, Person } from '../types.js';
 import type { CalendarComponent } from './parse-calendar.js';
+import { describeCalendarError } from './parse-calendar.js';
 import { ianaZoneFor } from './timezone.js';
 import type { WallFields } from './wall-time.js';
 import { wallMs, wallTimeToInstant } from './wall-time.js';
@@ -261,7 +262,7 @@ function safely<T>(read: () => T, warn: (m: string) => void, what: string): T | 
   try {
     return read();
   } catch (err) {
-    warn(`${what} could not be read (${err instanceof Error ? err.message : String(err)})`);
+    warn(`${what} could not be read (${describeCalendarError(err)})`);
     return null;
   }
 }

@@ -26,20 +26,20 @@ export function parseCalendar(text: string, warnings: string[]): ParsedCalendar 
     warnings.push('calendar part is empty');
     return { calendars: [], rrules: [] };
   }
-  let parsedText = text;
+  let parsedText = quoteTzids(text, warnings);
   let jcal: unknown;
   try {
     // ical.js lets any END close whatever is open, so a stray END:VALARM silently moves the rest
     // of an event onto its calendar; such objects go through the repair as well.
-    if (!wellNested(text)) throw new Error('BEGIN/END lines do not nest');
-    jcal = ICAL.parse(text);
+    if (!wellNested(parsedText)) throw new Error('BEGIN/END lines do not nest');
+    jcal = ICAL.parse(parsedText);
   } catch (first) {
-    parsedText = repair(text, warnings);
+    parsedText = repair(parsedText, warnings);
     try {
       jcal = ICAL.parse(parsedText);
-      warnings.push(`calendar repaired after: ${describe(first)}`);
+      warnings.push(`calendar repaired after: ${describeCalendarError(first)}`);
     } catch (err) {
-      warnings.push(`calendar could not be parsed: ${describe(err)}`);
+      warnings.push(`calendar could not be parsed: ${describeCalendarError(err)}`);
       return { calendars: [], rrules: [] };
     }
   }
@@ -57,6 +57,35 @@ function unfoldedLines(text: string): string[] {
     .replace(/\r\n?/g, '\n')
     .replace(/\n[ \t]/g, '')
     .split('\n');
+}
+
+/** Properties whose value is a date-time (list): it never holds a ':', so the last ':' ends the parameters. */
+const DATE_TIME_PROPERTY = /^(?:DTSTART|DTEND|DUE|RECURRENCE-ID|EXDATE|RDATE)[;:]/i;
+
+/**
+ * A TZID must be quoted when it holds a ':' (RFC 5545 3.2), and some exporters write Windows
+ * display names such as "(UTC+01:00) Amsterdam, Berlin" without the quotes. ical.js then splits
+ * the line at the wrong ':' and the time is lost; quoted, the name resolves like any other.
+ */
+function quoteTzids(text: string, warnings: string[]): string {
+  if (!/;TZID=[^";:\n]*:[^\n]*:/i.test(text.replace(/\r?\n[ \t]/g, ''))) return text;
+  let quoted = 0;
+  const lines = unfoldedLines(text).map((line) => {
+    if (!DATE_TIME_PROPERTY.test(line)) return line;
+    const valueAt = line.lastIndexOf(':');
+    const tzAt = line.slice(0, valueAt).search(/;TZID=/i);
+    if (tzAt < 0) return line;
+    const from = tzAt + ';TZID='.length;
+    const semicolon = line.indexOf(';', from);
+    const to = semicolon >= 0 && semicolon < valueAt ? semicolon : valueAt;
+    const tzid = line.slice(from, to);
+    if (tzid.startsWith('"') || !tzid.includes(':')) return line;
+    quoted++;
+    return `${line.slice(0, from)}"${tzid}"${line.slice(to)}`;
+  });
+  if (quoted === 0) return text;
+  warnings.push(`calendar: ${quoted} TZID value(s) holding ':' were not quoted; quoted them`);
+  return lines.join('\r\n');
 }
 
 function wellNested(text: string): boolean {
@@ -131,6 +160,11 @@ function repair(text: string, warnings: string[]): string {
       }
       continue;
     }
+    if (stack.length === 0) {
+      // A property belongs to a component; outside one, ical.js fails on it without saying why.
+      note(`calendar line ${index + 1} outside any component dropped: ${line.slice(0, 60)}`);
+      continue;
+    }
     const mended = mendProperty(line);
     if (mended !== null) out.push(mended);
     else note(`calendar line ${index + 1} dropped as malformed: ${line.slice(0, 60)}`);
@@ -164,6 +198,13 @@ function parsesAsProperty(line: string): boolean {
   }
 }
 
-function describe(err: unknown): string {
+/**
+ * What went wrong, for a warning. ical.js reports bad input with its own errors; a TypeError or
+ * RangeError is ical.js tripping over input it did not expect ("Cannot read properties of
+ * undefined"), which says nothing to a reader of the warning.
+ */
+export function describeCalendarError(err: unknown): string {
+  if (err instanceof TypeError || err instanceof RangeError)
+    return 'structure the iCalendar parser cannot follow';
   return err instanceof Error ? err.message : String(err);
 }

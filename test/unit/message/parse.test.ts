@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import { firstHeader, headerValues } from '../../../src/message/headers.js';
 import type { ParseLimits, ParsedMessage } from '../../../src/message/parse.js';
-import { parseMessage } from '../../../src/message/parse.js';
+import { MAX_CALENDAR_BYTES, parseMessage } from '../../../src/message/parse.js';
 import { LIMITS, fixture } from './tenants.js';
 
 const sha256 = (buf: Buffer): string => createHash('sha256').update(buf).digest('hex');
@@ -305,6 +305,23 @@ describe('parseMessage: attachments', () => {
     expect(m.attachments[3]?.sha256).toBe(sha256(Buffer.alloc(1000, 4)));
     expect(m.warnings).toEqual([
       "1 attachment(s) of at most inlineAttachmentBytes sent without content: the job's inlineTotalBytes (2500) was used up",
+    ]);
+  });
+
+  it('lists a calendar part over MAX_CALENDAR_BYTES as an attachment but does not read it, with a warning', async () => {
+    const event = 'BEGIN:VEVENT\r\nUID:e\r\nDTSTART:20261210T150000Z\r\nEND:VEVENT\r\n';
+    const ics = `BEGIN:VCALENDAR\r\nVERSION:2.0\r\n${event.repeat(Math.ceil(MAX_CALENDAR_BYTES / event.length))}END:VCALENDAR\r\n`;
+    const raw = eml(
+      ['From: a@example.org', 'To: casper+sales@example.com', 'Content-Type: text/calendar; method=PUBLISH'],
+      ics,
+    );
+    const m = await parseMessage(raw, LIMITS);
+    expect(m.calendarParts).toEqual([]);
+    expect(m.attachments.map((a) => [a.contentType, a.size, a.content])).toEqual([
+      ['text/calendar', ics.length, null],
+    ]);
+    expect(m.warnings).toEqual([
+      `calendar part text/calendar is larger than ${MAX_CALENDAR_BYTES} bytes; not read`,
     ]);
   });
 

@@ -335,6 +335,40 @@ describe('veventToInvite: TZID without VTIMEZONE (ical.js alone would make these
   });
 });
 
+describe('veventToInvite: an unquoted TZID holding a colon (RFC 5545 wants it quoted)', () => {
+  it('quotes it, so the Windows display name resolves and the time is kept', () => {
+    const t = times(
+      'DTSTART;TZID=(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna:20261210T150000',
+      'DTEND;TZID=(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna;VALUE=DATE-TIME:20261210T160000',
+    );
+    expect([t.start, t.end, t.timezone]).toEqual([
+      '2026-12-10T14:00:00.000Z',
+      '2026-12-10T15:00:00.000Z',
+      'Europe/Berlin',
+    ]);
+    expect(t.warnings).toEqual(["calendar: 2 TZID value(s) holding ':' were not quoted; quoted them"]);
+  });
+
+  it('also when the line is folded inside the zone name', () => {
+    const t = times('DTSTART;TZID=(UTC-05:00) Eastern Time (US & Cana\r\n da):20261210T090000');
+    expect([t.start, t.timezone]).toEqual(['2026-12-10T14:00:00.000Z', 'America/New_York']);
+  });
+
+  it('keeps an unknown one as floating time, with the usual warning, instead of losing the start', () => {
+    const t = times('DTSTART;TZID=(GMT+99:00) Atlantis:20261210T150000');
+    expect(t.start).toBe('2026-12-10T15:00:00');
+    expect(t.warnings.some((w) => w.includes('"(GMT+99:00) Atlantis" is neither defined'))).toBe(true);
+  });
+
+  it('leaves quoted and colon-free TZIDs alone', () => {
+    const t = times(
+      'DTSTART;TZID="(UTC+01:00) Amsterdam":20261210T150000',
+      'DTEND;TZID=Europe/Berlin:20261210T160000',
+    );
+    expect(t.warnings.filter((w) => w.includes('quoted'))).toEqual([]);
+  });
+});
+
 describe('veventToInvite: embedded VTIMEZONE', () => {
   it('uses the VTIMEZONE of a Windows-named zone and maps the name for `timezone`', () => {
     const zone = vtimezoneWindows('W. Europe Standard Time', '+0100', '+0200');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { parseCalendarText } from '../../../../src/message/calendar/parse-calendar.js';
+import { describeCalendarError, parseCalendarText } from '../../../../src/message/calendar/parse-calendar.js';
 import { CRLF, vcalendar, vevent } from './calendar-helpers.js';
 
 function parse(text: string): { calendars: ReturnType<typeof parseCalendarText>; warnings: string[] } {
@@ -178,6 +178,25 @@ describe('parseCalendarText: repairs of what real clients send', () => {
     expect(calendars).toHaveLength(1);
     expect(warnings.length).toBeGreaterThan(0);
     expect(warnings.length).toBeLessThanOrEqual(15);
+  });
+});
+
+describe('parseCalendarText: input ical.js trips over', () => {
+  it('drops properties outside any component (ical.js throws a TypeError on them) and keeps the event', () => {
+    const text = ['X-JUNK:before', vcalendar(GOOD_EVENT).trimEnd(), 'UID:after', 'END:VEVENT', ''].join(CRLF);
+    const { event, warnings } = onlyEvent(text);
+    expect(event.getFirstPropertyValue('uid')).toBe('good-1@example.com');
+    expect(warnings.some((w) => w.includes('outside any component dropped: X-JUNK:before'))).toBe(true);
+    expect(warnings.join(' ')).not.toMatch(/Cannot read properties/);
+  });
+
+  it("words ical.js's own TypeErrors as what they mean in a warning", () => {
+    expect(describeCalendarError(new TypeError("Cannot read properties of undefined (reading 'push')"))).toBe(
+      'structure the iCalendar parser cannot follow',
+    );
+    expect(describeCalendarError(new Error("Invalid parameters in 'X;Y'"))).toBe(
+      "Invalid parameters in 'X;Y'",
+    );
   });
 });
 
