@@ -20,9 +20,9 @@ import { coresBusy, cpuDelta, groupCpu, machineCpu } from './util.mjs';
 
 const CORES = os.cpus().length;
 
-/** Servers' process groups: the devstack handles keep their ServerProcess (pid = pgid) in `proc`. */
+/** Servers' process groups (each server leads its group: pid = pgid). */
 export function serverGroups(env) {
-  return { dovecot: env.dovecot.proc?.pid, redis: env.redis.proc?.pid };
+  return { dovecot: env.dovecot.pid, redis: env.redis.pid };
 }
 
 /** Starts a measurement; the returned function ends it: wall ms, busy cores, CPU s per party. */

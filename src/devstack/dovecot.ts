@@ -34,8 +34,7 @@ import { makeTempDir } from './temp-dir.js';
 import type { TempDir } from './temp-dir.js';
 import { createTlsFiles } from './tls-certificate.js';
 import { sleep } from './wait-for.js';
-import type { ServerState } from './server-state.js';
-import { nextServerState } from './server-state.js';
+import { ServerLifecycle } from './server-state.js';
 
 const run = promisify(execFile);
 const DOVECOT_BIN = '/usr/sbin/dovecot';
@@ -60,6 +59,8 @@ export interface AppendOptions {
 }
 
 export interface DovecotServer {
+  /** The server's process id, also its process group's (CPU accounting in the bench). */
+  readonly pid: number;
   readonly host: string;
   /** Plain IMAP; offers STARTTLS and also accepts plaintext LOGIN. */
   readonly imapPort: number;
@@ -276,27 +277,30 @@ class RunningDovecot implements DovecotServer {
   readonly lmtpPort: number;
   readonly caPath: string;
   readonly dir: string;
-  private state: ServerState = 'running';
-  private stopping: Promise<void> | undefined;
-  private restarting: Promise<void> | undefined;
+  private readonly lifecycle: ServerLifecycle;
   /** addUser calls run one after another: each rewrites files the next may look at. */
   private userWrites: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly layout: Layout,
-    private readonly ports: Ports,
-    private proc: ServerProcess,
-    private readonly startTimeoutMs: number | undefined,
+    ports: Ports,
+    proc: ServerProcess,
+    startTimeoutMs: number | undefined,
   ) {
     this.imapPort = ports.imapPort;
     this.imapsPort = ports.imapsPort;
     this.lmtpPort = ports.lmtpPort;
     this.caPath = layout.caPath;
     this.dir = layout.dir;
-  }
-
-  private setState(next: ServerState): void {
-    this.state = nextServerState('dovecot test server', this.state, next);
+    this.lifecycle = new ServerLifecycle(
+      'dovecot test server',
+      proc,
+      () => launch(layout, ports, startTimeoutMs),
+      async () => {
+        await this.userWrites;
+        await layout.tempDir.remove();
+      },
+    );
   }
 
   async addUser(email: string, password: string): Promise<void> {
@@ -313,7 +317,8 @@ class RunningDovecot implements DovecotServer {
   }
 
   private async writeUser(user: string, password: string): Promise<void> {
-    if (this.state === 'stopping' || this.state === 'stopped') {
+    const state = this.lifecycle.state;
+    if (state === 'stopping' || state === 'stopped') {
       throw new Error('dovecot test server is stopped');
     }
     const file = path.join(this.layout.usersDir, user);
@@ -354,44 +359,21 @@ class RunningDovecot implements DovecotServer {
     );
   }
 
-  async restart(options: { downMs?: number } = {}): Promise<void> {
-    this.setState('restarting');
-    this.restarting = this.relaunch(options.downMs ?? 0);
-    await this.restarting;
-  }
-
-  private async relaunch(downMs: number): Promise<void> {
-    try {
-      await this.proc.stop();
-      if (downMs > 0) await sleep(downMs);
-      this.proc = await launch(this.layout, this.ports, this.startTimeoutMs);
-    } catch (err) {
-      this.setState('down');
-      throw err;
-    }
-    this.setState('running');
+  restart(options: { downMs?: number } = {}): Promise<void> {
+    return this.lifecycle.restart(options.downMs);
   }
 
   logTail(lines = 40): string {
-    const output = this.proc.output().trim();
+    const output = this.lifecycle.process.output().trim();
     const log = tail(this.layout.logPath, lines);
     return output === '' ? log : `${log}\n--- dovecot stdout/stderr ---\n${output}`;
   }
 
-  stop(): Promise<void> {
-    this.stopping ??= this.teardown();
-    return this.stopping;
+  get pid(): number {
+    return this.lifecycle.process.pid;
   }
 
-  private async teardown(): Promise<void> {
-    // A restart in progress settles first, so its process is the one that gets stopped.
-    await this.restarting?.catch(() => undefined);
-    this.setState('stopping');
-    const errors: unknown[] = [];
-    await this.proc.stop().catch((err: unknown) => errors.push(err));
-    await this.userWrites;
-    await this.layout.tempDir.remove().catch((err: unknown) => errors.push(err));
-    this.setState('stopped');
-    if (errors.length > 0) throw new AggregateError(errors, 'stopping the dovecot test server failed');
+  stop(): Promise<void> {
+    return this.lifecycle.stop();
   }
 }

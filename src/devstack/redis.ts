@@ -17,8 +17,7 @@ import type { ServerProcess } from './processes.js';
 import { makeTempDir } from './temp-dir.js';
 import type { TempDir } from './temp-dir.js';
 import { sleep } from './wait-for.js';
-import type { ServerState } from './server-state.js';
-import { nextServerState } from './server-state.js';
+import { ServerLifecycle } from './server-state.js';
 
 const REDIS_BIN = '/usr/bin/redis-server';
 const PORT_ATTEMPTS = 3;
@@ -33,6 +32,8 @@ export interface RedisOptions {
 }
 
 export interface RedisServer {
+  /** The server's process id, also its process group's (CPU accounting in the bench). */
+  readonly pid: number;
   /** redis://127.0.0.1:PORT */
   readonly url: string;
   readonly host: string;
@@ -151,58 +152,37 @@ class RunningRedis implements RedisServer {
   readonly host = LOOPBACK;
   readonly url: string;
   readonly dir: string;
-  private state: ServerState = 'running';
-  private stopping: Promise<void> | undefined;
-  private restarting: Promise<void> | undefined;
+  private readonly lifecycle: ServerLifecycle;
 
   constructor(
-    private readonly tempDir: TempDir,
+    tempDir: TempDir,
     readonly port: number,
-    private proc: ServerProcess,
-    private readonly options: RedisOptions,
+    proc: ServerProcess,
+    options: RedisOptions,
   ) {
     this.url = `redis://${LOOPBACK}:${port}`;
     this.dir = tempDir.path;
+    this.lifecycle = new ServerLifecycle(
+      'redis test server',
+      proc,
+      () => launch(this.dir, this.port, options),
+      () => tempDir.remove(),
+    );
   }
 
-  private setState(next: ServerState): void {
-    this.state = nextServerState('redis test server', this.state, next);
-  }
-
-  async restart(options: { downMs?: number } = {}): Promise<void> {
-    this.setState('restarting');
-    this.restarting = this.relaunch(options.downMs ?? 0);
-    await this.restarting;
-  }
-
-  private async relaunch(downMs: number): Promise<void> {
-    try {
-      await this.proc.stop();
-      if (downMs > 0) await sleep(downMs);
-      this.proc = await launch(this.dir, this.port, this.options);
-    } catch (err) {
-      this.setState('down');
-      throw err;
-    }
-    this.setState('running');
+  restart(options: { downMs?: number } = {}): Promise<void> {
+    return this.lifecycle.restart(options.downMs);
   }
 
   logTail(lines = 40): string {
-    return this.proc.output().trimEnd().split('\n').slice(-lines).join('\n');
+    return this.lifecycle.process.output().trimEnd().split('\n').slice(-lines).join('\n');
+  }
+
+  get pid(): number {
+    return this.lifecycle.process.pid;
   }
 
   stop(): Promise<void> {
-    this.stopping ??= this.teardown();
-    return this.stopping;
-  }
-
-  private async teardown(): Promise<void> {
-    await this.restarting?.catch(() => undefined);
-    this.setState('stopping');
-    const errors: unknown[] = [];
-    await this.proc.stop().catch((err: unknown) => errors.push(err));
-    await this.tempDir.remove().catch((err: unknown) => errors.push(err));
-    this.setState('stopped');
-    if (errors.length > 0) throw new AggregateError(errors, 'stopping the redis test server failed');
+    return this.lifecycle.stop();
   }
 }

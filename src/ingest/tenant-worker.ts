@@ -104,8 +104,6 @@ export class TenantWorker {
   /** When the last cycle completed or batch was committed (ms since epoch), and the last problem, for /readyz. */
   lastCycleAt: number | null = null;
   lastError: string | null = null;
-  /** Cycles that completed and found no Unseen mail left; the demo waits on this. */
-  emptyCycles = 0;
   /** Messages recorded and marked \Seen since start. */
   processedMessages = 0;
 
@@ -371,7 +369,6 @@ export class TenantWorker {
 
     this.lastCycleAt = Date.now();
     this.lastError = null;
-    if (uids.length === 0) this.emptyCycles++;
     this.metrics?.lastSuccess.set({ tenant: this.tenant.id }, Math.floor(this.lastCycleAt / 1000));
     endTimer?.();
     if (uids.length > 0) this.log.debug({ messages: uids.length, ms: Date.now() - started }, 'cycle done');
