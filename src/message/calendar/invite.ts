@@ -27,7 +27,7 @@ export function veventToInvite(
   vevent: CalendarComponent,
   method: string | null,
   warnings: string[],
-  rawRrule: string | null = null,
+  rawRrule: string | null,
 ): Invite {
   const uid = text(vevent, 'uid');
   const label = uid ?? text(vevent, 'summary') ?? 'without UID';
@@ -62,7 +62,7 @@ export function veventToInvite(
     end: end?.value ?? null,
     timezone: start?.timezone ?? null,
     allDay: start?.allDay ?? false,
-    rrule: rawRrule ?? safely(() => recurrence(vevent), warn, 'RRULE'),
+    rrule: safely(() => recurrence(vevent, rawRrule), warn, 'RRULE'),
     exdates: safely(() => exdates(vevent, warn), warn, 'EXDATE') ?? [],
     organizer: safely(() => person(vevent.getFirstProperty('organizer')), warn, 'ORGANIZER'),
     attendees: vevent
@@ -200,9 +200,24 @@ function endFromDuration(vevent: CalendarComponent, warn: (m: string) => void): 
   return formatTime(nominal, tzidOf(dtstart), warn, exactSeconds);
 }
 
-function recurrence(vevent: CalendarComponent): string | null {
+/**
+ * The RRULE as the sender wrote it (ical.js re-serializes rules in its own order and drops parts
+ * such as INTERVAL=1 and WKST), but only when it is this event's rule: the written text comes
+ * from a separate scan of the calendar and must agree with what ical.js parsed.
+ */
+function recurrence(vevent: CalendarComponent, written: string | null): string | null {
   const rule = vevent.getFirstPropertyValue('rrule');
-  return rule instanceof ICAL.Recur ? rule.toString() : null;
+  if (!(rule instanceof ICAL.Recur)) return null;
+  const canonical = rule.toString();
+  return written !== null && sameRule(written, canonical) ? written : canonical;
+}
+
+function sameRule(written: string, canonical: string): boolean {
+  try {
+    return ICAL.Recur.fromString(written).toString() === canonical;
+  } catch {
+    return false;
+  }
 }
 
 function exdates(vevent: CalendarComponent, warn: (m: string) => void): string[] {

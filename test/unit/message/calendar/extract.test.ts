@@ -125,6 +125,47 @@ describe('extractInvites: one Invite per VEVENT', () => {
   });
 });
 
+describe('extractInvites: RRULE as written, for the right event', () => {
+  it('keeps the written form (INTERVAL=1, WKST, order) when it is the rule ical.js read', () => {
+    const { invites } = extract(
+      part(
+        vcalendar(
+          vevent('UID:w', 'DTSTART:20261210T150000Z', 'RRULE:WKST=MO;INTERVAL=1;FREQ=WEEKLY;BYDAY=TH'),
+        ),
+      ),
+    );
+    expect(invites.map((i) => i.rrule)).toEqual(['WKST=MO;INTERVAL=1;FREQ=WEEKLY;BYDAY=TH']);
+  });
+
+  it('never gives an event the rule of another one the text scan and ical.js count differently', () => {
+    // ical.js drops "BEGIN:VEVENT " (trailing space) with its event; the scan counted it.
+    const text = [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'BEGIN:VEVENT ',
+      'UID:a',
+      'DTSTART:20261210T150000Z',
+      'RRULE:FREQ=DAILY;COUNT=3',
+      'END:VEVENT',
+      'BEGIN:VEVENT',
+      'UID:b',
+      'DTSTART:20261211T150000Z',
+      'END:VEVENT',
+      'END:VCALENDAR',
+      '',
+    ].join(CRLF);
+    const { invites } = extract(part(text));
+    expect(invites.find((i) => i.uid === 'b')?.rrule).toBeNull();
+  });
+
+  it('reads a rule whose parameters hold a quoted ":" as ical.js does', () => {
+    const { invites } = extract(
+      part(vcalendar(vevent('UID:q', 'DTSTART:20261210T150000Z', 'RRULE;X-A="p:q":FREQ=DAILY;COUNT=3'))),
+    );
+    expect(invites.map((i) => i.rrule)).toEqual(['FREQ=DAILY;COUNT=3']);
+  });
+});
+
 describe('extractInvites: the same VEVENT in several parts', () => {
   it("reports Google's inline text/calendar part and its identical invite.ics once", () => {
     const text = vcalendar(EVENT);

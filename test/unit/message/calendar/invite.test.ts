@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import { extractInvites } from '../../../../src/message/calendar/extract.js';
 import { calAddress, veventToInvite } from '../../../../src/message/calendar/invite.js';
-import { parseCalendarText } from '../../../../src/message/calendar/parse-calendar.js';
+import { parseCalendar } from '../../../../src/message/calendar/parse-calendar.js';
 import type { Invite } from '../../../../src/message/types.js';
 import {
   VTIMEZONE_BERLIN,
@@ -21,10 +21,10 @@ function inviteOf(
   method: string | null = 'REQUEST',
 ): { invite: Invite; warnings: string[] } {
   const warnings: string[] = [];
-  const [calendar] = parseCalendarText(vcalendar(body, { method }), warnings);
-  const event = calendar?.getFirstSubcomponent('vevent');
+  const { calendars, rrules } = parseCalendar(vcalendar(body, { method }), warnings);
+  const event = calendars[0]?.getFirstSubcomponent('vevent');
   if (!event) throw new Error('test calendar has no VEVENT');
-  const invite = veventToInvite(event, method, warnings);
+  const invite = veventToInvite(event, method, warnings, rrules[0] ?? null);
   return { invite, warnings };
 }
 
