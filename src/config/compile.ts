@@ -16,6 +16,7 @@ import type {
 } from './types.js';
 import { parseDuration, parseSize } from './units.js';
 import type { ConfigPath, ConfigProblem, YamlSource } from './yaml-source.js';
+import { pathKey } from './yaml-source.js';
 
 export const DEFAULTS = {
   redisUrl: 'redis://127.0.0.1:6379',
@@ -53,7 +54,7 @@ export function compileConfig(
   const problems: ConfigProblem[] = [];
   const ctx: Ctx = {
     problem: (p, message) => problems.push(source.problem(source.whereWritten(p), message)),
-    alreadyReported: (p) => invalid.has(p.join('\u0000')),
+    alreadyReported: (p) => invalid.has(pathKey(p)),
     baseDir,
   };
 

@@ -9,7 +9,7 @@ import { configSchema, defaultsSchema, tenantSchema } from './schema.js';
 import type { RawTenant } from './schema.js';
 import type { CompiledConfig } from './types.js';
 import type { ConfigPath, ConfigProblem } from './yaml-source.js';
-import { YamlSource } from './yaml-source.js';
+import { pathKey, YamlSource } from './yaml-source.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/mail-ingest.yaml';
 
@@ -136,21 +136,21 @@ function suggestion(key: string): string {
   return hint ? ` (did you mean "${hint}"?)` : '';
 }
 
-/** One problem per place: a value dropped as invalid must not also be reported as missing. */
+/**
+ * Every problem once, in file order. The same problem can be found more than once (a `defaults`
+ * value is checked under each tenant); different problems at one place are all reported. (A value
+ * dropped as invalid is not also reported as missing: `pruned` / `alreadyReported` see to that.)
+ */
 function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
   const seen = new Set<string>();
   return problems
     .filter((p) => {
-      const k = `${p.line}:${p.col}`;
+      const k = `${p.line}:${p.col}:${p.message}`;
       if (seen.has(k)) return false;
       seen.add(k);
       return true;
     })
     .sort((a, b) => a.line - b.line || a.col - b.col);
-}
-
-export function pathKey(p: ConfigPath): string {
-  return p.join('\u0000');
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

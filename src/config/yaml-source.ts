@@ -27,6 +27,11 @@ export interface ConfigProblem {
 
 export type ConfigPath = readonly (string | number)[];
 
+/** A path as a Set/Map key. */
+export function pathKey(p: ConfigPath): string {
+  return p.join('\u0000');
+}
+
 /**
  * The YAML document with its source positions. Keeps the parsed tree so that problems found
  * later (by the schema or by compilation) can be reported at the line and column they come from.

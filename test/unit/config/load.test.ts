@@ -617,6 +617,19 @@ describe('validation problems', () => {
     expectOneProblem(problemsOf(text), at(text, 'imap:'), /password/);
   });
 
+  it('reports every problem at one place, not just the first', () => {
+    // No assistant and no password: two different problems, both at the imap block.
+    const text = `tenants:\n  acme:\n    imap:\n      host: imap.example.com\n`;
+    const problems = problemsOf(text);
+    expect(problems.map((p) => [p.line, p.col])).toEqual([
+      [at(text, 'imap:').line, at(text, 'imap:').col],
+      [at(text, 'imap:').line, at(text, 'imap:').col],
+    ]);
+    expect(problems.map((p) => p.message).join('\n')).toMatch(
+      /assistant[\s\S]*\n[\s\S]*password|password[\s\S]*\n[\s\S]*assistant/,
+    );
+  });
+
   it('rejects an empty password, at the value', () => {
     const text = MINIMAL.replace('password: hunter2-imap', 'password: ""');
     expectOneProblem(problemsOf(text), valueAt(text, 'password: ""'), /password/);
