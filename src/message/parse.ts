@@ -91,7 +91,6 @@ export async function parseMessage(
     calendarParts,
     warnings,
     inlineRoom: limits.inlineTotalBytes,
-    withheld: 0,
   };
   let headerLines: HeaderLines = [];
   let text: MessageText | null = null;
@@ -121,11 +120,6 @@ export async function parseMessage(
   try {
     await done;
     await Promise.all(pending);
-    if (sink.withheld > 0) {
-      warnings.push(
-        `${sink.withheld} attachment(s) of at most inlineAttachmentBytes sent without content: the job's inlineTotalBytes (${limits.inlineTotalBytes}) was used up`,
-      );
-    }
   } catch (err) {
     throw new MessageParseError(`message could not be parsed: ${toError(err).message}`, { cause: err });
   }
@@ -171,10 +165,11 @@ interface AttachmentSink {
   readonly attachments: AttachmentInfo[];
   readonly calendarParts: CalendarPart[];
   readonly warnings: string[];
-  /** What is left of inlineTotalBytes for this message. */
+  /**
+   * What is left of inlineTotalBytes for this message. An attachment that finds no room is listed
+   * without content and without a warning: the message is well-formed (SPEC §5: no warnings).
+   */
   inlineRoom: number;
-  /** Attachments small enough to inline that found no room. */
-  withheld: number;
 }
 
 async function consumeAttachment(part: AttachmentStream, sink: AttachmentSink): Promise<void> {
@@ -198,7 +193,6 @@ async function consumeAttachment(part: AttachmentStream, sink: AttachmentSink): 
   const content = size <= keepLimit ? Buffer.concat(kept, size) : null;
   const inlined = content !== null && size <= inlineLimit;
   if (inlined) sink.inlineRoom -= size;
-  else if (size <= limits.inlineAttachmentBytes) sink.withheld++;
   attachments.push({
     filename,
     contentType: part.contentType,
