@@ -6,7 +6,7 @@ import { DEFAULT_TIMEOUTS, ImapSession } from '../imap/session.js';
 import type { PipelineTenant, ProcessedMessage } from '../message/pipeline.js';
 import type { ProcessedForQueue } from './processor.js';
 import { forQueue } from './processor.js';
-import { oversizedMessage } from '../message/pipeline.js';
+import { deadLetterMessage, oversizedMessage } from '../message/pipeline.js';
 import type { MessageSource } from '../message/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -532,12 +532,7 @@ export function planBatches(
   return batches;
 }
 
+/** A message that crashes the parser itself is dead-lettered like an unparseable one. */
 function crashedMessage(source: MessageSource, tenant: PipelineTenant, err: unknown): ProcessedMessage {
-  const base = oversizedMessage(source, tenant);
-  const reason = `parser failed: ${toError(err).message}`;
-  return {
-    ...base,
-    reason,
-    jobs: base.jobs.map((j) => ({ ...j, payload: { ...j.payload, reason } })),
-  };
+  return deadLetterMessage(source, tenant, `parser failed: ${toError(err).message}`);
 }

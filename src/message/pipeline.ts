@@ -125,7 +125,7 @@ async function processChunks(
     return oversizedMessage({ ...source, size: Math.max(source.size, bytes) }, tenant, identity());
   }
   if (parsed.status === 'rejected') {
-    return deadLetter(source, tenant, `unparseable: ${toError(parsed.reason).message}`, identity());
+    return deadLetterMessage(source, tenant, `unparseable: ${toError(parsed.reason).message}`, identity());
   }
   const message = parsed.value;
   return decide(
@@ -160,11 +160,11 @@ export function oversizedMessage(
   tenant: PipelineTenant,
   identity?: string,
 ): ProcessedMessage {
-  return deadLetter(
+  return deadLetterMessage(
     source,
     tenant,
     `too large: ${source.size} bytes exceeds maxMessageBytes ${tenant.limits.maxMessageBytes}`,
-    identity ?? `uid:${source.uidValidity}:${source.uid}`,
+    identity,
   );
 }
 
@@ -227,11 +227,15 @@ function decide(
   }
 }
 
-function deadLetter(
+/**
+ * A message that ends in the dead-letter queue with `reason`. Without an identity from its
+ * content (never downloaded, or the parser died on it) it is known by its place in the mailbox.
+ */
+export function deadLetterMessage(
   source: MessageSource,
   tenant: PipelineTenant,
   reason: string,
-  identity: string,
+  identity = `uid:${source.uidValidity}:${source.uid}`,
 ): ProcessedMessage {
   const parts: PayloadParts = {
     tenant: tenant.id,
