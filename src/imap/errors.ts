@@ -4,6 +4,9 @@ import { MailIngestError } from '../errors.js';
 export type ImapFailureKind =
   'auth' | 'tls' | 'connect' | 'throttled' | 'timeout' | 'closed' | 'protocol' | 'mailbox';
 
+/** Where in a session it failed: reaching and logging in, opening (or reading) the folder, later. */
+export type ImapStep = 'connect' | 'open folder' | 'command';
+
 /**
  * An IMAP failure translated out of imapflow (which exports only ImapFlow, so its error types
  * cannot be matched with instanceof). `serverText` is the server's own words, for the log.
@@ -11,6 +14,7 @@ export type ImapFailureKind =
 export class ImapError extends MailIngestError {
   readonly code: `IMAP_${Uppercase<ImapFailureKind>}`;
   readonly permanent = false;
+  readonly step: ImapStep;
 
   constructor(
     readonly kind: ImapFailureKind,
@@ -18,9 +22,10 @@ export class ImapError extends MailIngestError {
     readonly serverText: string | null,
     /** For `throttled`: how long the server asked us to wait. */
     readonly retryAfterMs: number | null,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; step?: ImapStep },
   ) {
     super(message, options);
+    this.step = options?.step ?? 'command';
     this.code = `IMAP_${kind.toUpperCase() as Uppercase<ImapFailureKind>}`;
   }
 }
@@ -36,8 +41,8 @@ interface ImapflowErrorShape {
 
 const TLS_CODES = /^(?:ERR_TLS|ERR_SSL|CERT_|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|ERR_OSSL|HOSTNAME_MISMATCH)/;
 
-/** Translates whatever imapflow threw into an ImapError (STYLE 3). */
-export function toImapError(err: unknown, during: string): ImapError {
+/** Translates whatever imapflow threw into an ImapError (STYLE 3). `during` names the command for the message. */
+export function toImapError(err: unknown, during: string, step: ImapStep = 'command'): ImapError {
   if (err instanceof ImapError) return err;
   const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as ImapflowErrorShape;
   const code = typeof e.code === 'string' ? e.code : '';
@@ -46,7 +51,7 @@ export function toImapError(err: unknown, during: string): ImapError {
   const detail = serverText !== null && !base.includes(serverText) ? `${base}: ${serverText}` : base;
   const message = `${during}: ${detail}${code !== '' && !detail.includes(code) ? ` (${code})` : ''}`;
   const make = (kind: ImapFailureKind, retryAfterMs: number | null = null): ImapError =>
-    new ImapError(kind, message, serverText, retryAfterMs, { cause: err });
+    new ImapError(kind, message, serverText, retryAfterMs, { cause: err, step });
 
   if (e.authenticationFailed === true) return make('auth');
   if (code === 'ETHROTTLE')
@@ -68,6 +73,7 @@ export function toImapError(err: unknown, during: string): ImapError {
   if (['ETIMEOUT', 'ETIMEDOUT', 'UPGRADE_TIMEOUT'].includes(code)) return make('timeout');
   if (['NoConnection', 'EConnectionClosed', 'ECONNRESET', 'EPIPE', 'StateLogout'].includes(code))
     return make('closed');
-  if (during.startsWith('open folder')) return make('mailbox');
+  // Anything else the server says while the folder is opened is about the folder.
+  if (step === 'open folder') return make('mailbox');
   return make('protocol');
 }

@@ -94,7 +94,7 @@ export class ImapSession {
       await client.connect();
     } catch (err) {
       client.close();
-      throw toImapError(err, `connect to ${imap.host}:${imap.port} (tls: ${imap.tls})`);
+      throw toImapError(err, `connect to ${imap.host}:${imap.port} (tls: ${imap.tls})`, 'connect');
     }
     let uidValidity: number;
     try {
@@ -102,7 +102,7 @@ export class ImapSession {
       uidValidity = Number(mailbox.uidValidity);
     } catch (err) {
       client.close();
-      throw toImapError(err, `open folder ${imap.folder}`);
+      throw toImapError(err, `open folder ${imap.folder}`, 'open folder');
     }
     opened = new ImapSession(client, uidValidity, client.capabilities.has('IDLE'), log);
     return opened;
@@ -219,7 +219,7 @@ export class ImapSession {
       const status = await this.client.status(path, { messages: true, unseen: true });
       return { messages: status ? (status.messages ?? 0) : 0, unseen: status ? (status.unseen ?? 0) : 0 };
     } catch (err) {
-      throw toImapError(err, 'STATUS');
+      throw toImapError(err, 'STATUS', 'open folder');
     }
   }
 

@@ -164,7 +164,7 @@ function stageOf(e: ImapError): string {
     case 'tls':
       return 'tls';
     default:
-      return e.message.includes('open folder') ? 'open folder' : 'connect';
+      return e.step === 'open folder' ? 'open folder' : 'connect';
   }
 }
 

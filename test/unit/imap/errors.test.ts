@@ -51,6 +51,7 @@ describe('toImapError', () => {
       toImapError(
         imapflowError('Command failed', { responseText: 'Mailbox does not exist' }),
         'open folder Archive',
+        'open folder',
       ).kind,
     ).toBe('mailbox');
   });
