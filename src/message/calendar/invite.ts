@@ -135,9 +135,16 @@ interface ZoneChange extends WallFields {
 function vtimezoneOffsets(zone: IcalZone): ((ms: number) => number) | null {
   const z = zone as unknown as { changes?: unknown; _ensureCoverage?: (year: number) => void };
   if (typeof z._ensureCoverage !== 'function' || !zone.component) return null;
+  // ical.js hands out one Timezone object per TZID and calendar: serializing it for the text key
+  // on every time property cost more than the lookup saves.
+  const known = zoneByObject.get(zone);
+  if (known) return known;
   const key = zone.component.toString();
   const cached = zoneCache.get(key);
-  if (cached) return cached;
+  if (cached) {
+    zoneByObject.set(zone, cached);
+    return cached;
+  }
   let transitions: { at: number; offset: number }[] = [];
   let coveredTo = Number.NEGATIVE_INFINITY;
   const offsetAt = (ms: number): number => {
@@ -165,10 +172,12 @@ function vtimezoneOffsets(zone: IcalZone): ((ms: number) => number) | null {
   };
   if (zoneCache.size >= 256) zoneCache.delete(zoneCache.keys().next().value as string);
   zoneCache.set(key, offsetAt);
+  zoneByObject.set(zone, offsetAt);
   return offsetAt;
 }
 
 const zoneCache = new Map<string, (ms: number) => number>();
+const zoneByObject = new WeakMap<IcalZone, (ms: number) => number>();
 
 const UTC_ZONE = /^(?:Etc\/)?(?:UTC|UCT|GMT0?|Universal|Zulu|Greenwich)$/i;
 function isUtcZone(iana: string): boolean {
