@@ -26,15 +26,22 @@ export function parseCalendar(text: string, warnings: string[]): ParsedCalendar 
     warnings.push('calendar part is empty');
     return { calendars: [], rrules: [] };
   }
-  let parsedText = quoteTzids(text, warnings);
+  // The text is unfolded and split into lines once; every scan below works on these lines.
+  let lines = unfoldedLines(text);
+  const quoted = quoteTzids(lines, warnings);
+  let parsedText = quoted === lines ? text : quoted.join('\r\n');
+  lines = quoted;
+  let structure = scanStructure(lines);
   let jcal: unknown;
   try {
     // ical.js lets any END close whatever is open, so a stray END:VALARM silently moves the rest
     // of an event onto its calendar; such objects go through the repair as well.
-    if (!wellNested(parsedText)) throw new Error('BEGIN/END lines do not nest');
+    if (!structure.nested) throw new Error('BEGIN/END lines do not nest');
     jcal = ICAL.parse(parsedText);
   } catch (first) {
-    parsedText = repair(parsedText, warnings);
+    lines = repair(lines, warnings);
+    parsedText = lines.join('\r\n') + '\r\n';
+    structure = scanStructure(lines);
     try {
       jcal = ICAL.parse(parsedText);
       warnings.push(`calendar repaired after: ${describeCalendarError(first)}`);
@@ -49,7 +56,7 @@ export function parseCalendar(text: string, warnings: string[]): ParsedCalendar 
     .filter((c): c is unknown[] => Array.isArray(c) && c[0] === 'vcalendar')
     .map((c) => new ICAL.Component(c as ConstructorParameters<typeof ICAL.Component>[0]));
   if (calendars.length === 0) warnings.push('calendar part holds no VCALENDAR');
-  return { calendars, rrules: rawRrules(parsedText) };
+  return { calendars, rrules: structure.rrules };
 }
 
 function unfoldedLines(text: string): string[] {
@@ -67,10 +74,9 @@ const DATE_TIME_PROPERTY = /^(?:DTSTART|DTEND|DUE|RECURRENCE-ID|EXDATE|RDATE)[;:
  * display names such as "(UTC+01:00) Amsterdam, Berlin" without the quotes. ical.js then splits
  * the line at the wrong ':' and the time is lost; quoted, the name resolves like any other.
  */
-function quoteTzids(text: string, warnings: string[]): string {
-  if (!/;TZID=[^";:\n]*:[^\n]*:/i.test(text.replace(/\r?\n[ \t]/g, ''))) return text;
+function quoteTzids(lines: string[], warnings: string[]): string[] {
   let quoted = 0;
-  const lines = unfoldedLines(text).map((line) => {
+  const out = lines.map((line) => {
     if (!DATE_TIME_PROPERTY.test(line)) return line;
     const valueAt = line.lastIndexOf(':');
     const tzAt = line.slice(0, valueAt).search(/;TZID=/i);
@@ -83,57 +89,44 @@ function quoteTzids(text: string, warnings: string[]): string {
     quoted++;
     return `${line.slice(0, from)}"${tzid}"${line.slice(to)}`;
   });
-  if (quoted === 0) return text;
+  if (quoted === 0) return lines;
   warnings.push(`calendar: ${quoted} TZID value(s) holding ':' were not quoted; quoted them`);
-  return lines.join('\r\n');
+  return out;
 }
 
-function wellNested(text: string): boolean {
-  const stack: string[] = [];
-  for (const line of unfoldedLines(text)) {
-    const marker = /^(BEGIN|END):(.+)$/i.exec(line.trim());
-    if (!marker) continue;
-    const name = (marker[2] ?? '').trim().toUpperCase();
-    if ((marker[1] ?? '').toUpperCase() === 'BEGIN') stack.push(name);
-    else if (stack.pop() !== name) return false;
-  }
-  return stack.length === 0;
-}
+const MARKER = /^(BEGIN|END):(.+)$/i;
 
-/** RRULE values of VEVENTs directly inside a VCALENDAR, in document order. */
-function rawRrules(text: string): (string | null)[] {
-  const out: (string | null)[] = [];
+/**
+ * One pass over the lines: whether BEGIN/END nest, and the RRULE of each VEVENT directly inside
+ * a VCALENDAR, in document order, as written (ical.js re-serializes rules; see invite.ts).
+ */
+function scanStructure(lines: readonly string[]): { nested: boolean; rrules: (string | null)[] } {
+  const rrules: (string | null)[] = [];
   const stack: string[] = [];
-  for (const line of unfoldedLines(text)) {
-    const marker = /^(BEGIN|END):(.+)$/i.exec(line.trim());
+  let nested = true;
+  for (const line of lines) {
+    const marker = MARKER.exec(line.trim());
     if (marker) {
       const name = (marker[2] ?? '').trim().toUpperCase();
       if ((marker[1] ?? '').toUpperCase() === 'BEGIN') {
         stack.push(name);
-        if (name === 'VEVENT' && stack.length === 2 && stack[0] === 'VCALENDAR') out.push(null);
-      } else {
-        stack.pop();
+        if (name === 'VEVENT' && stack.length === 2 && stack[0] === 'VCALENDAR') rrules.push(null);
+      } else if (stack.pop() !== name) {
+        nested = false;
       }
       continue;
     }
     const rule = /^RRULE(?:;[^:]*)?:(.*)$/i.exec(line);
-    if (
-      rule &&
-      stack.length === 2 &&
-      stack[1] === 'VEVENT' &&
-      out.length > 0 &&
-      out[out.length - 1] === null
-    ) {
-      out[out.length - 1] = (rule[1] ?? '').trim();
+    if (rule && stack.length === 2 && stack[1] === 'VEVENT' && rrules.length > 0 && rrules.at(-1) === null) {
+      rrules[rrules.length - 1] = (rule[1] ?? '').trim();
     }
   }
-  return out;
+  return { nested: nested && stack.length === 0, rrules };
 }
 
 const MAX_REPAIR_WARNINGS = 10;
 
-function repair(text: string, warnings: string[]): string {
-  const lines = unfoldedLines(text);
+function repair(lines: readonly string[], warnings: string[]): string[] {
   const out: string[] = [];
   const stack: string[] = [];
   let dropped = 0;
@@ -143,7 +136,7 @@ function repair(text: string, warnings: string[]): string {
   };
   for (const [index, line] of lines.entries()) {
     if (line.trim() === '') continue;
-    const marker = /^(BEGIN|END):(.+)$/i.exec(line.trim());
+    const marker = MARKER.exec(line.trim());
     if (marker) {
       const name = (marker[2] ?? '').trim().toUpperCase();
       if ((marker[1] ?? '').toUpperCase() === 'BEGIN') {
@@ -176,7 +169,7 @@ function repair(text: string, warnings: string[]): string {
   }
   if (dropped > MAX_REPAIR_WARNINGS)
     warnings.push(`${dropped - MAX_REPAIR_WARNINGS} more calendar lines repaired or dropped`);
-  return out.join('\r\n') + '\r\n';
+  return out;
 }
 
 function mendProperty(line: string): string | null {
