@@ -1,4 +1,4 @@
-import { MailIngestError } from '../errors.js';
+import { MailIngestError, toError } from '../errors.js';
 
 export type SendFailureKind = 'bad-job' | 'rejected' | 'auth' | 'tls' | 'transient' | 'network';
 
@@ -21,4 +21,11 @@ export class SendError extends MailIngestError {
     super(message, options);
     this.code = `SEND_${kind.toUpperCase().replace(/-/g, '_')}` as `SEND_${Uppercase<string>}`;
   }
+}
+
+/** Whatever a sender threw, as a SendError; anything unexpected counts as a (transient) network failure. */
+export function toSendError(err: unknown): SendError {
+  return err instanceof SendError
+    ? err
+    : new SendError('network', false, toError(err).message, null, { cause: err });
 }

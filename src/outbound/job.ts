@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 import { SendError } from './errors.js';
+import { ALIAS_PATTERN } from '../message/assistant-address.js';
 
 /** SPEC §5 outbound job data. Unknown keys are ignored; what is there must be well-formed. */
 const addressList = z.union([
@@ -80,7 +81,6 @@ export interface SenderIdentity {
 
 // eslint-disable-next-line no-control-regex
 const LINE_BREAK = /[\r\n\u0000]/;
-const ALIAS = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const ADDRESS = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/;
 
 /**
@@ -117,7 +117,8 @@ export function buildOutgoingMessage(data: unknown, identity: SenderIdentity): O
   if (job.alias !== undefined) {
     checkHeader('alias', job.alias);
     const alias = job.alias.toLowerCase();
-    if (!ALIAS.test(alias)) throw badJob(`invalid outbound job: alias "${job.alias}" is not a valid alias`);
+    if (!ALIAS_PATTERN.test(alias))
+      throw badJob(`invalid outbound job: alias "${job.alias}" is not a valid alias`);
     if (identity.replyBase) {
       const { mailbox, delimiter, domain } = identity.replyBase;
       replyTo = { name: identity.from.name, address: `${mailbox}${delimiter}${alias}@${domain}` };

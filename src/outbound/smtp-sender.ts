@@ -107,15 +107,6 @@ export class SmtpSender implements MailSender {
     return new SendError('network', false, `${code || 'network'}: ${text}`, null, { cause: err });
   }
 
-  /** Connect, upgrade and authenticate without sending (used by `validate` for a precise step). */
-  async verify(): Promise<void> {
-    try {
-      await this.#transporter.verify();
-    } catch (err) {
-      throw this.#classify(err);
-    }
-  }
-
   close(): Promise<void> {
     this.#transporter.close();
     return Promise.resolve();

@@ -4,7 +4,7 @@ import type { Cluster, Redis } from 'ioredis';
 
 import { toError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { SendError } from '../outbound/errors.js';
+import { toSendError } from '../outbound/errors.js';
 import type { SenderIdentity } from '../outbound/job.js';
 import { buildOutgoingMessage } from '../outbound/job.js';
 import type { MailSender } from '../outbound/sender.js';
@@ -66,10 +66,7 @@ export class OutboundWorker {
       );
       return { messageId: result.messageId, replyCode: result.replyCode };
     } catch (err) {
-      const e =
-        err instanceof SendError
-          ? err
-          : new SendError('network', false, toError(err).message, null, { cause: err });
+      const e = toSendError(err);
       this.log.warn(
         { ...base, replyCode: e.replyCode, kind: e.kind, permanent: e.permanent, error: e.message },
         'mail not sent',

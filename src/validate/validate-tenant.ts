@@ -3,12 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 
 import type { SenderConfig, TenantConfig } from '../config/types.js';
-import { toError } from '../errors.js';
 import type { ImapError } from '../imap/errors.js';
 import { toImapError } from '../imap/errors.js';
 import { ImapSession } from '../imap/session.js';
 import { scrubSecrets } from '../observability/scrub.js';
-import { SendError } from '../outbound/errors.js';
+import { toSendError } from '../outbound/errors.js';
 import { createSender, describeTransport, sendingSetup, tenantSecrets } from '../outbound/identity.js';
 import type { OutgoingMessage } from '../outbound/job.js';
 
@@ -100,7 +99,7 @@ export async function validateTenant(
         ms: Date.now() - started,
       });
     } catch (err) {
-      const e = err instanceof SendError ? err : new SendError('network', false, toError(err).message, null);
+      const e = toSendError(err);
       steps.push({
         step: 'send',
         status: 'failed',

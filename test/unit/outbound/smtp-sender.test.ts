@@ -242,13 +242,4 @@ describe('SmtpSender', () => {
     expect(s.received).toHaveLength(3);
     expect(s.connections).toBe(1);
   });
-
-  it('verify() connects, upgrades and authenticates without sending', async () => {
-    const s = await server();
-    await sender(s).verify();
-    expect(s.received).toHaveLength(0);
-    expect(s.events.map((e) => e.command)).toEqual(['AUTH']);
-    const bad = await failure(sender(s, { password: new Secret('wrong-SENTINEL-pw') }).verify());
-    expect(bad).toMatchObject({ kind: 'auth', replyCode: 535 });
-  });
 });
