@@ -1,10 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
-import { rootCertificates } from 'node:tls';
-
 import { ImapFlow } from 'imapflow';
 
 import type { ImapConfig } from '../config/types.js';
+import { tlsTrust } from '../tls-trust.js';
 import type { Logger } from '../observability/logger.js';
 import { imapflowLogger } from '../observability/logger.js';
 import { ImapError, toImapError } from './errors.js';
@@ -59,6 +56,7 @@ export class ImapSession {
     events: SessionEvents,
     timeouts: SessionTimeouts = DEFAULT_TIMEOUTS,
   ): Promise<ImapSession> {
+    const trust = tlsTrust(imap.host, imap.caFile);
     const client = new ImapFlow({
       host: imap.host,
       port: imap.port,
@@ -66,10 +64,9 @@ export class ImapSession {
       // starttls: STARTTLS is required (the connection fails if the server does not offer it);
       // none: never attempted. There is no "use it if offered" mode: no silent downgrade.
       doSTARTTLS: imap.tls === 'starttls' ? true : imap.tls === 'none' ? false : undefined,
-      // SNI carries host names only (RFC 6066); an IP address is verified against the certificate's IP SANs.
-      servername: isIP(imap.host) === 0 ? imap.host : undefined,
+      servername: trust.servername,
       auth: { user: imap.user, pass: imap.password.reveal() },
-      tls: imap.caFile !== null ? { ca: [...rootCertificates, readFileSync(imap.caFile, 'utf8')] } : {},
+      tls: trust.ca ? { ca: trust.ca } : {},
       logger: imapflowLogger(log.child({ component: 'imapflow' })),
       disableAutoIdle: true,
       maxIdleTime: timeouts.idleRestartMs,

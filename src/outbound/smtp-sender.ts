@@ -1,11 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
-import { rootCertificates } from 'node:tls';
-
 import nodemailer from 'nodemailer';
 
 import type { SmtpConfig } from '../config/types.js';
 import { scrubSecrets } from '../observability/scrub.js';
+import { tlsTrust } from '../tls-trust.js';
 import { SendError } from './errors.js';
 import type { OutgoingMessage } from './job.js';
 import type { MailSender, SendResult } from './sender.js';
@@ -40,10 +37,7 @@ export class SmtpSender implements MailSender {
       ignoreTLS: config.encryption === 'none',
       auth:
         config.user && config.password ? { user: config.user, pass: config.password.reveal() } : undefined,
-      tls: {
-        ...(config.caFile ? { ca: [...rootCertificates, readFileSync(config.caFile, 'utf8')] } : {}),
-        ...(isIP(config.host) === 0 ? { servername: config.host } : {}),
-      },
+      tls: tlsTrust(config.host, config.caFile),
       connectionTimeout: timeout,
       greetingTimeout: timeout,
       socketTimeout: timeout,
