@@ -27,7 +27,7 @@ import { appendMessage } from '../imap/append.js';
 import { renderDovecotConfig } from './dovecot-config.js';
 import { deliverOverLmtp } from './lmtp-client.js';
 import type { LmtpDeliveryOptions } from './lmtp-client.js';
-import { freePorts, LOOPBACK } from './ports.js';
+import { freePorts, LOOPBACK, startOnFreePorts } from './ports.js';
 import { spawnServer } from './processes.js';
 import type { ServerProcess } from './processes.js';
 import { makeTempDir } from './temp-dir.js';
@@ -116,19 +116,16 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
   const tempDir = await makeTempDir('mail-ingest-dovecot-');
   try {
     const layout = await prepareDir(tempDir, options);
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
-      const ports = await pickPorts();
-      await writeFile(layout.confPath, layout.renderConfig(ports));
-      try {
+    return await startOnFreePorts(
+      PORT_ATTEMPTS,
+      async () => {
+        const ports = await pickPorts();
+        await writeFile(layout.confPath, layout.renderConfig(ports));
         const proc = await launch(layout, ports, options.startTimeoutMs);
         return new RunningDovecot(layout, ports, proc, options.startTimeoutMs);
-      } catch (err) {
-        lastError = err;
-        if (!(err instanceof DovecotStartError && /address already in use/i.test(err.message))) break;
-      }
-    }
-    throw lastError;
+      },
+      (err) => err instanceof DovecotStartError && /address already in use/i.test(err.message),
+    );
   } catch (err) {
     await tempDir.remove();
     throw err;

@@ -42,3 +42,24 @@ export async function freePorts(count: number): Promise<number[]> {
     );
   }
 }
+
+/**
+ * Starts a server on ports picked by `start` itself, again on fresh ones when they were taken
+ * meanwhile (`portTaken` says so), at most `attempts` times; any other failure ends it at once.
+ */
+export async function startOnFreePorts<T>(
+  attempts: number,
+  start: () => Promise<T>,
+  portTaken: (err: unknown) => boolean,
+): Promise<T> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      lastError = err;
+      if (!portTaken(err)) break;
+    }
+  }
+  throw lastError;
+}

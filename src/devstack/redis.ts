@@ -11,7 +11,7 @@ import { access } from 'node:fs/promises';
 
 import { Redis } from 'ioredis';
 
-import { freePort, LOOPBACK } from './ports.js';
+import { freePort, LOOPBACK, startOnFreePorts } from './ports.js';
 import { spawnServer } from './processes.js';
 import type { ServerProcess } from './processes.js';
 import { makeTempDir } from './temp-dir.js';
@@ -62,18 +62,14 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
   const tempDir = await makeTempDir('mail-ingest-redis-');
   const dir = tempDir.path;
   try {
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
-      const port = await freePort();
-      try {
-        const proc = await launch(dir, port, options);
-        return new RunningRedis(tempDir, port, proc, options);
-      } catch (err) {
-        lastError = err;
-        if (!(err instanceof RedisStartError && /address already in use/i.test(err.message))) break;
-      }
-    }
-    throw lastError;
+    return await startOnFreePorts(
+      PORT_ATTEMPTS,
+      async () => {
+        const port = await freePort();
+        return new RunningRedis(tempDir, port, await launch(dir, port, options), options);
+      },
+      (err) => err instanceof RedisStartError && /address already in use/i.test(err.message),
+    );
   } catch (err) {
     await tempDir.remove();
     throw err;
