@@ -21,7 +21,7 @@ export interface SessionEvents {
   /** The server reported new messages (IDLE or any command's untagged EXISTS). */
   onExists(): void;
   /** The connection is gone; the session cannot be used again (imapflow never reconnects). */
-  onClose(reason: ImapError | null): void;
+  onClose(): void;
 }
 
 export interface SessionTimeouts {
@@ -83,7 +83,7 @@ export class ImapSession {
     });
     client.on('close', () => {
       if (opened) opened.#closed = true;
-      events.onClose(null);
+      events.onClose();
     });
     client.on('exists', () => events.onExists());
 

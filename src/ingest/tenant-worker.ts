@@ -212,7 +212,7 @@ export class TenantWorker {
       }
       last = state;
       this.lastError = state === 'taken' ? 'standby: another replica holds the lease' : 'redis unavailable';
-      await this.#sleep(Math.max(250, Math.floor(lease.ttlMs / 3)));
+      await this.#sleep(lease.renewEveryMs);
     }
     return false;
   }
@@ -221,20 +221,17 @@ export class TenantWorker {
   #keepLease(session: ImapSession): () => void {
     const lease = this.lease;
     if (!lease) return () => undefined;
-    const timer = setInterval(
-      () => {
-        lease.acquire().then(
-          (state) => {
-            if (state !== 'taken') return;
-            this.log.warn('lease lost to another replica: letting go of the mailbox');
-            session.close();
-            this.#wakeUp();
-          },
-          () => undefined,
-        );
-      },
-      Math.max(250, Math.floor(lease.ttlMs / 3)),
-    );
+    const timer = setInterval(() => {
+      lease.acquire().then(
+        (state) => {
+          if (state !== 'taken') return;
+          this.log.warn('lease lost to another replica: letting go of the mailbox');
+          session.close();
+          this.#wakeUp();
+        },
+        () => undefined,
+      );
+    }, lease.renewEveryMs);
     timer.unref();
     return () => clearInterval(timer);
   }
@@ -387,9 +384,9 @@ export class TenantWorker {
     const messages = await session.fetchSources(batch.download.map((m) => m.uid));
     endTimer?.();
     // The pipeline starts on every message of the batch at once (the pool spreads them).
-    const processed = Promise.all([
-      ...this.#oversized(session, batch),
-      ...messages.map(async (m) => {
+    const oversized = this.#oversized(session, batch);
+    const parsed = Promise.all(
+      messages.map(async (m) => {
         const source = this.#source(session, m, m.source.length);
         return {
           uid: m.uid,
@@ -399,14 +396,14 @@ export class TenantWorker {
             .catch((err: unknown) => forQueue(crashedMessage(source, this.#pipelineTenant, err))),
         };
       }),
-    ]);
-    return { at: Date.now(), processed };
+    );
+    return { at: Date.now(), processed: parsed.then((list) => [...oversized, ...list]) };
   }
 
   /** A batch of one large message: downloaded in chunks straight into the parser. */
   async #stream(session: ImapSession, batch: Batch): Promise<Fetched> {
     const endTimer = this.metrics?.fetchSeconds.startTimer({ tenant: this.tenant.id });
-    const out = await Promise.all(this.#oversized(session, batch));
+    const out = this.#oversized(session, batch);
     for (const m of batch.download) {
       const chunks = await session.openSource(m.uid, this.options.streamChunkBytes);
       if (chunks === null) continue; // expunged meanwhile
@@ -425,13 +422,12 @@ export class TenantWorker {
     return { at: Date.now(), processed: Promise.resolve(out) };
   }
 
-  #oversized(session: ImapSession, batch: Batch): Promise<ProcessedUid>[] {
-    return batch.oversized.map((m) =>
-      Promise.resolve({
-        uid: m.uid,
-        result: forQueue(oversizedMessage(this.#source(session, m, m.size), this.#pipelineTenant)),
-      }),
-    );
+  /** Dead-letter results for the batch's oversized messages, which are never downloaded. */
+  #oversized(session: ImapSession, batch: Batch): ProcessedUid[] {
+    return batch.oversized.map((m) => ({
+      uid: m.uid,
+      result: forQueue(oversizedMessage(this.#source(session, m, m.size), this.#pipelineTenant)),
+    }));
   }
 
   #source(session: ImapSession, m: MessageMeta, size: number): MessageSource {

@@ -19,6 +19,11 @@ export class TenantLease {
     readonly ttlMs: number,
   ) {}
 
+  /** How often a holder renews, and a standby replica asks: three times per TTL, at most 4 per second. */
+  get renewEveryMs(): number {
+    return Math.max(250, Math.floor(this.ttlMs / 3));
+  }
+
   /**
    * Takes the lease if it is free, or extends it if it is ours. `taken`: another replica holds
    * it; `unavailable`: Redis did not answer (nothing can be recorded then either).
