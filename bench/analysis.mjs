@@ -15,50 +15,34 @@
  * Profile: self time by package / area and the hottest functions, per thread (`node --cpu-prof`
  * writes one file per thread: the main thread and each parser worker).
  */
-import { Buffer } from 'node:buffer';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 
-import { Redis } from 'ioredis';
 import { simpleParser } from 'mailparser';
 
 import { loadConfig } from '../dist/config/load.js';
 import { ImapSession } from '../dist/imap/session.js';
 import { processMessage } from '../dist/message/pipeline.js';
 import { createLogger } from '../dist/observability/logger.js';
+import { forQueue } from '../dist/ingest/processor.js';
 import { JobProducer } from '../dist/queue/producer.js';
+import { createRedisConnection } from '../dist/queue/redis.js';
+import { asPipelineTenant } from '../dist/cli/inspect.js';
 import { ROOT, writeDaemonConfig } from './daemon.mjs';
-import { PREFIX, STATE_PREFIX } from './env.mjs';
 import { fmt, table } from './util.mjs';
 
 const BATCH = 50;
 export async function phases(env, { dir }) {
-  const configPath = writeDaemonConfig(dir, {
-    redisUrl: env.redis.url,
-    prefix: PREFIX,
-    statePrefix: STATE_PREFIX,
-    imapPort: env.dovecot.imapPort,
-    user: env.user,
-    password: env.password,
-    level: 'silent',
-    name: 'phases',
-  });
+  const configPath = writeDaemonConfig(dir, env, { level: 'silent', name: 'phases' });
   const config = loadConfig(configPath, {});
   const tenant = config.tenants.find((t) => t.id === 'acme');
-  const pipelineTenant = {
-    id: tenant.id,
-    assistant: tenant.assistant,
-    routing: tenant.routing,
-    limits: tenant.limits,
-  };
+  const pipelineTenant = asPipelineTenant(tenant);
   const log = createLogger({ level: 'silent' });
-  // The daemon's producer profile: fail fast, no offline queue.
-  const redis = new Redis(config.redis.url, {
+  const redis = createRedisConnection(config.redis.url, {
     connectionName: 'bench:phases',
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
+    profile: 'producer',
   });
   redis.on('error', () => undefined);
   await new Promise((resolve, reject) => {
@@ -77,6 +61,7 @@ export async function phases(env, { dir }) {
     fetchMeta: 0,
     fetchSources: 0,
     pipeline: 0,
+    serialize: 0,
     clone: 0,
     record: 0,
     markSeen: 0,
@@ -117,9 +102,11 @@ export async function phases(env, { dir }) {
           v8.deserialize(v8.serialize(result));
         });
         await time('simpleParser', () => simpleParser(m.source));
-        for (const job of result.jobs) payloadJsonBytes += Buffer.byteLength(JSON.stringify(job.payload));
-        jobs += result.jobs.length;
-        results.push(result);
+        // As the parser threads do: each payload serialized to JSON bytes, which the producer writes.
+        const queued = await time('serialize', () => forQueue(result));
+        for (const job of queued.jobs) payloadJsonBytes += job.json.byteLength;
+        jobs += queued.jobs.length;
+        results.push(queued);
         messages++;
         bytes += m.source.length;
       }
@@ -131,7 +118,8 @@ export async function phases(env, { dir }) {
     await producer.close().catch(() => undefined);
     redis.disconnect();
   }
-  const cycle = t.search + t.fetchMeta + t.fetchSources + t.pipeline + t.clone + t.record + t.markSeen;
+  const cycle =
+    t.search + t.fetchMeta + t.fetchSources + t.pipeline + t.serialize + t.clone + t.record + t.markSeen;
   return { messages, bytes, jobs, payloadJsonBytes, ms: t, cycleMs: cycle };
 }
 

@@ -172,7 +172,8 @@ function qp(text) {
   return out.join('\r\n');
 }
 
-function base64Lines(buf) {
+/** Base64 in lines of 76 characters (RFC 2045). */
+export function base64Lines(buf) {
   const s = buf.toString('base64');
   const out = [];
   for (let i = 0; i < s.length; i += 76) out.push(s.slice(i, i + 76));

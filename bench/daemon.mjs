@@ -14,6 +14,8 @@ import path from 'node:path';
 import { clearTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 
+import { PREFIX, STATE_PREFIX } from './env.mjs';
+
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
 const SETPRIV = '/usr/bin/setpriv';
@@ -31,11 +33,18 @@ export function killChildren() {
   }
 }
 
-/** The daemon's config for one run: one tenant `acme`, plain IMAP on loopback. */
+/**
+ * The daemon's config for one run on the bench's servers: one tenant `acme` (by default the
+ * bench's mailbox and Redis prefixes), plain IMAP on loopback.
+ */
 export function writeDaemonConfig(
   dir,
-  { redisUrl, prefix, statePrefix, imapPort, user, password, level, name },
+  env,
+  { level, name, user = env.user, prefix = PREFIX, statePrefix = prefix === PREFIX ? STATE_PREFIX : prefix },
 ) {
+  const { url: redisUrl } = env.redis;
+  const { imapPort } = env.dovecot;
+  const { password } = env;
   const [mailbox, domain] = user.split('@');
   const lines = [
     'redis:',

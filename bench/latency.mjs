@@ -11,11 +11,10 @@
  *            fan-out message the latest of its jobs
  * All clocks are the same machine's wall clock, read in ms.
  */
-import { buildMessage, USER, WORKSPACES } from './corpus.mjs';
+import { buildMessage, prng, USER, WORKSPACES } from './corpus.mjs';
 import { DaemonRun, writeDaemonConfig } from './daemon.mjs';
-import { imapClient, PREFIX, redisClient, STATE_PREFIX, withClient, waitUntilNoUnseen } from './env.mjs';
-import { jobIdFor } from './scenarios.mjs';
-import { prng } from './corpus.mjs';
+import { imapClient, PREFIX, redisClient, withClient, waitUntilNoUnseen } from './env.mjs';
+import { jobIdFor } from '../dist/queue/job-id.js';
 import { sleep, summary } from './util.mjs';
 
 /** The one address each latency message is delivered to (one copy, one EXISTS). */
@@ -36,17 +35,8 @@ export async function latency(env, { dir, seed, count, log, timeoutMs }) {
   const redis = redisClient(env);
   await redis.flushall();
 
-  const config = writeDaemonConfig(dir, {
-    redisUrl: env.redis.url,
-    prefix: PREFIX,
-    statePrefix: STATE_PREFIX,
-    imapPort: env.dovecot.imapPort,
-    user: env.user,
-    password: env.password,
-    // debug adds one 'cycle done' line per cycle (its end and duration), nothing per protocol line.
-    level: 'debug',
-    name: 'latency',
-  });
+  // debug adds one 'cycle done' line per cycle (its end and duration), nothing per protocol line.
+  const config = writeDaemonConfig(dir, env, { level: 'debug', name: 'latency' });
   const daemon = new DaemonRun(config);
   const bare = imapClient(env);
   const records = [];

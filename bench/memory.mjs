@@ -21,8 +21,9 @@ import { Queue } from 'bullmq';
 import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
 
+import { base64Lines } from './corpus.mjs';
 import { DaemonRun, writeDaemonConfig } from './daemon.mjs';
-import { PASSWORD, withClient } from './env.mjs';
+import { PASSWORD } from './env.mjs';
 import { sleep } from './util.mjs';
 
 const MB = 1e6;
@@ -60,15 +61,16 @@ function head(shape, i, to) {
   ];
 }
 
-const base64Lines = (buf) => (buf.toString('base64').match(/.{1,76}/g) ?? []).join('\r\n');
-
 /** A message of `shape` of about MESSAGE_BYTES; `attachments` are the decoded attachment sizes. */
 function buildMessage(shape, i, to) {
   if (shape === 'text') {
-    const line = 'The quick brown fox jumps over the lazy dog; all work and no play makes Jack a dull boy.\r\n';
+    const line =
+      'The quick brown fox jumps over the lazy dog; all work and no play makes Jack a dull boy.\r\n';
     const body = line.repeat(Math.ceil((MESSAGE_BYTES - 400) / line.length));
     return {
-      raw: Buffer.from([...head(shape, i, to), 'Content-Type: text/plain; charset=utf-8', '', body].join('\r\n')),
+      raw: Buffer.from(
+        [...head(shape, i, to), 'Content-Type: text/plain; charset=utf-8', '', body].join('\r\n'),
+      ),
       attachments: [],
     };
   }
@@ -174,7 +176,15 @@ async function jobsOf(env, prefix, queueName) {
     connection: { host: url.hostname, port: Number(url.port), maxRetriesPerRequest: null },
   });
   try {
-    return await queue.getJobs(['waiting', 'delayed', 'prioritized', 'paused', 'active', 'completed', 'failed']);
+    return await queue.getJobs([
+      'waiting',
+      'delayed',
+      'prioritized',
+      'paused',
+      'active',
+      'completed',
+      'failed',
+    ]);
   } finally {
     await queue.close();
   }
@@ -185,17 +195,7 @@ async function daemonRun(env, { dir, shape, log }) {
   const user = `${mailbox}@example.com`;
   await env.dovecot.addUser(user, PASSWORD);
   const prefix = `mem-${mailbox}`;
-  const config = writeDaemonConfig(dir, {
-    redisUrl: env.redis.url,
-    prefix,
-    statePrefix: prefix,
-    imapPort: env.dovecot.imapPort,
-    user,
-    password: PASSWORD,
-    level: 'info',
-    name: prefix,
-  });
-  const asUser = { ...env, user };
+  const config = writeDaemonConfig(dir, env, { level: 'info', name: prefix, user, prefix });
   const run = new DaemonRun(config);
   try {
     await run.waitFor(() => run.connected, 'imap connected', 30_000);
@@ -207,11 +207,19 @@ async function daemonRun(env, { dir, shape, log }) {
       const beforeKb = status(run.pid, 'VmRSS');
       resetPeak(run.pid);
       const t = Date.now();
-      const appended = await withClient(asUser, (client) => client.append('INBOX', raw, []));
+      const uid = await env.dovecot.append(user, PASSWORD, raw);
       await run.waitFor(() => run.processed >= i, `message ${i} processed`, 180_000);
       const ms = Date.now() - t;
       const peakKb = status(run.pid, 'VmHWM');
-      messages.push({ size: raw.length, attachments, beforeKb, peakKb, growthKb: peakKb - beforeKb, ms, uid: appended.uid });
+      messages.push({
+        size: raw.length,
+        attachments,
+        beforeKb,
+        peakKb,
+        growthKb: peakKb - beforeKb,
+        ms,
+        uid,
+      });
       log(
         `  ${shape} #${i}: ${(raw.length / MB).toFixed(1)} MB, RSS ${(beforeKb / 1024).toFixed(0)} -> peak ${(peakKb / 1024).toFixed(0)} MiB (+${((peakKb - beforeKb) / 1024).toFixed(0)}), ${ms} ms`,
       );
@@ -230,7 +238,16 @@ async function daemonRun(env, { dir, shape, log }) {
         return JSON.stringify(sizes) === JSON.stringify(messages[0].attachments);
       });
     await run.stop();
-    return { user, idleKb, afterKb, messages, jobsOk, jobs: jobs.length, dead: dead.length, problems: problems.length };
+    return {
+      user,
+      idleKb,
+      afterKb,
+      messages,
+      jobsOk,
+      jobs: jobs.length,
+      dead: dead.length,
+      problems: problems.length,
+    };
   } finally {
     if (run.running) await run.stop().catch(() => undefined);
   }
@@ -242,7 +259,8 @@ export async function memory(env, { dir, log }) {
   for (const [shape, what] of Object.entries(SHAPES)) {
     log(`(memory) ${shape}: ${what}`);
     const d = await daemonRun(env, { dir, shape, log });
-    if (!d.jobsOk) throw new Error(`(memory) ${shape}: jobs wrong: ${JSON.stringify({ jobs: d.jobs, dead: d.dead })}`);
+    if (!d.jobsOk)
+      throw new Error(`(memory) ${shape}: jobs wrong: ${JSON.stringify({ jobs: d.jobs, dead: d.dead })}`);
     const uid = d.messages[0].uid;
     const fetch = await baseline('fetch', env, d.user, uid);
     const parse = await baseline('parse', env, d.user, uid);
@@ -287,7 +305,16 @@ export function renderMemory(results, table, fmt) {
     `Each shape: a fresh \`mail-ingest run\` (2 parser threads) in IDLE on its own mailbox gets ${REPEAT} such messages by APPEND, one after another. Growth = peak RSS while the message is processed (VmHWM after resetting it through \`/proc/PID/clear_refs\`) minus RSS just before, whole process (all threads), MiB. Baselines, same run, same message, each a fresh node process: "fetch" = imapflow \`fetchOne(uid, {source: true})\`; "fetch + parse" = the same plus \`simpleParser\`. "vs parse" = the baseline's growth divided by the daemon's worst (> 1: the daemon needs less).`,
     '',
     table(
-      ['shape', 'MB', 'daemon growth, messages 1/2/3 (MiB)', 'worst ÷ size', 'fetch (MiB)', 'fetch + parse (MiB)', 'vs parse', 'daemon s (1/2/3)'],
+      [
+        'shape',
+        'MB',
+        'daemon growth, messages 1/2/3 (MiB)',
+        'worst ÷ size',
+        'fetch (MiB)',
+        'fetch + parse (MiB)',
+        'vs parse',
+        'daemon s (1/2/3)',
+      ],
       rows,
       ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
@@ -300,4 +327,3 @@ export function renderMemory(results, table, fmt) {
 if (process.argv[1] && path.resolve(process.argv[1]) === SELF && process.argv.includes('--baseline')) {
   await baselineProcess(process.argv.slice(2));
 }
-

@@ -201,14 +201,12 @@ async function main(o) {
   log(`  filled in ${fmt(filled.ms / 1000)} s: ${fmt(mb(totalBytes))} MB, ${filled.lmtp} over LMTP`);
   const drainTimeoutMs = Math.max(120_000, o.messages * 60);
 
-  const results = {};
   const step = async (key, label, fn) => {
     const status = await resetState(env);
     if (status.unseen !== o.messages)
       throw new Error(`${key}: ${status.unseen} Unseen after reset, expected ${o.messages}`);
     log(`(${key}) ${label}...`);
     const r = await fn();
-    results[key] = r;
     log(
       `  ${fmt(r.ms / 1000, 2)} s, ${fmt(r.messages / (r.ms / 1000))} msgs/s, ${fmt(mb(r.bytes) / (r.ms / 1000))} MB/s`,
     );
@@ -280,7 +278,6 @@ async function main(o) {
     rmSync(path.join(ROOT, 'bench', '.profiles'), { recursive: true, force: true });
     const dir = path.join(ROOT, 'bench', '.profiles', new Date().toISOString().replace(/[:.]/g, '-'));
     mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(ROOT, 'bench', '.profiles', '.gitignore'), '*\n');
     const p = await runDaemon('d_prof', 'warn', { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] });
     profile = { dir, run: p, report: profileReport(dir) };
   }
@@ -319,7 +316,9 @@ async function main(o) {
 
   const elapsedS = (Date.now() - started) / 1000;
   const load = { start: loadStart, end: os.loadavg() };
-  const report = render({
+  // Everything measured, once: the report is rendered from it and --dump writes it as it is
+  // (without the fill's per-message expectations and the profile's rendered text).
+  const run = {
     o,
     date,
     ver,
@@ -339,36 +338,16 @@ async function main(o) {
     load,
     samples,
     mem,
-  });
+  };
+  const report = render(run);
   if (o.dump) {
     const { report: _omit, ...prof } = profile ?? {};
-    writeFileSync(
-      o.dump,
-      JSON.stringify(
-        {
-          options: o,
-          date,
-          ver,
-          load,
-          bytes,
-          fill: { ms: filled.ms, bytes: filled.bytes, lmtp: filled.lmtp },
-          a,
-          b,
-          c,
-          d,
-          dInfo,
-          samples,
-          verifications,
-          lat,
-          phases: phaseResult,
-          sweep: sweepResult,
-          profile: profile ? prof : null,
-          memory: mem,
-        },
-        null,
-        1,
-      ),
-    );
+    const dump = {
+      ...run,
+      filled: { ms: filled.ms, bytes: filled.bytes, lmtp: filled.lmtp },
+      profile: profile ? prof : null,
+    };
+    writeFileSync(o.dump, JSON.stringify(dump, null, 1));
   }
   log('');
   log(report);
@@ -521,7 +500,7 @@ function render({
     '',
     `- d/a = ${fmt(ratio(d, a), 2)}, d/b = ${fmt(dB, 2)} → ${verdict(dB, 1.5)}, d/c = ${fmt(dC, 2)} → ${verdict(dC, 3.5)}`,
     `- From the \`imap connected\` line instead of spawn (d″, a level-info run; 'message processed' lines discarded by the bench): d″/a = ${fmt(ratio(dConn, a), 2)}, d″/b = ${fmt(ratio(dConn, b), 2)}, d″/c = ${fmt(ratio(dConn, c), 2)}. The daemon logged \`redis connected\` ${fmt(dInfo.startup?.['redis connected'], 0)} ms, \`mail-ingest started\` ${fmt(dInfo.startup?.['mail-ingest started'], 0)} ms and \`imap connected\` ${fmt(dInfo.connectAfterMs, 0)} ms after spawn.`,
-    `- Daemon CPU (all threads) during d: ${fmt(d.daemonCpuS, 1)} s for ${fmt(d.ms / 1000, 1)} s wall.`,
+    `- Daemon CPU (all threads) during d: ${fmt(d.cpu.daemon, 1)} s for ${fmt(d.ms / 1000, 1)} s wall.`,
     `- Jobs after d: ${v.actual} in ${v.queues} queues (acme.ws01-ws20, acme.unrouted, acme.dead-letter), expected ${v.expectedJobs}: missing ${v.missing}, extra ${v.extra}, dead-letter ${v.deadLetter}, unrouted ${v.unrouted}; invite jobs with ≥ 1 invite ${v.inviteMessages - v.inviteJobsWithout}/${v.inviteMessages} (${v.inviteJobsWithWarnings} with warnings). Same check after d′: ${verifications.d_info.ok ? 'OK' : 'FAILED'}.`,
     `- (c) added ${c.jobs} jobs (naive routing: every casper+alias in Delivered-To/To/Cc, no auto-reply detection).`,
     '',
@@ -564,6 +543,7 @@ function render({
           ['UID FETCH (RFC822.SIZE INTERNALDATE), per batch', p.ms.fetchMeta],
           ['UID FETCH BODY.PEEK[], per batch', p.ms.fetchSources],
           ['processMessage (parse, route, invites, payload)', p.ms.pipeline],
+          ['payload JSON bytes (forQueue, done in the parser threads)', p.ms.serialize],
           ['structured clone of raw + result (worker round trip copy)', p.ms.clone],
           ['JobProducer.record (dedup EXISTS + MULTI of addJob)', p.ms.record],
           ['UID STORE +FLAGS (\\Seen), per batch', p.ms.markSeen],
@@ -612,7 +592,7 @@ function render({
         ]),
       ),
       '',
-      `For reference, d (\`mail-ingest run\`, 2 threads) in the same run: ${fmt(d.ms / 1000, 2)} s, daemon CPU ${fmt(d.daemonCpuS, 2)} s.`,
+      `For reference, d (\`mail-ingest run\`, 2 threads) in the same run: ${fmt(d.ms / 1000, 2)} s, daemon CPU ${fmt(d.cpu.daemon, 2)} s.`,
     );
   }
   if (profile) {

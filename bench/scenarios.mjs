@@ -6,13 +6,14 @@
  *   c  the naive loop: per Unseen UID fetch one, simpleParser, queue.add one job, set \Seen
  *   d  `mail-ingest run` draining the backlog, from spawn until STATUS UNSEEN reads 0
  */
-import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { Queue } from 'bullmq';
 import { simpleParser } from 'mailparser';
+
+import { jobIdFor } from '../dist/queue/job-id.js';
 
 import { DaemonRun, ROOT, writeDaemonConfig } from './daemon.mjs';
 import { imapClient, PREFIX, redisClient, resetState, STATE_PREFIX, waitUntilNoUnseen } from './env.mjs';
@@ -172,16 +173,7 @@ export async function daemon(
   env,
   { dir, level, name, timeoutMs, nodeArgs = [], totalBytes, messages, script = null, scriptArgs = [] },
 ) {
-  const config = writeDaemonConfig(dir, {
-    redisUrl: env.redis.url,
-    prefix: PREFIX,
-    statePrefix: STATE_PREFIX,
-    imapPort: env.dovecot.imapPort,
-    user: env.user,
-    password: env.password,
-    level,
-    name,
-  });
+  const config = writeDaemonConfig(dir, env, { level, name });
   const done = measure(env);
   const run = new DaemonRun(config, { nodeArgs, script, scriptArgs });
   let drained;
@@ -225,15 +217,10 @@ export async function daemon(
     ),
     cores: m.cores,
     cpu: { ...m.cpu, daemon: cpuS },
-    daemonCpuS: cpuS,
     exit: run.exitStatus,
     problems: run.problems().length,
     processedLines: run.processed,
   };
-}
-
-export function jobIdFor(tenant, queue, identity) {
-  return `m${createHash('sha256').update(`${tenant}\n${queue}\n${identity}`).digest('hex').slice(0, 40)}`;
 }
 
 const STATES = [
@@ -352,7 +339,7 @@ export async function sweep(env, { dir, threads, messages, totalBytes, expectati
       throw new Error(`sweep with ${k} parser threads: job verification failed: ${JSON.stringify(v)}`);
     out.push({ threads: k, ...r });
     log(
-      `  ${k} parser thread(s): ${(r.ms / 1000).toFixed(2)} s, ${(messages / (r.ms / 1000)).toFixed(0)} msgs/s, daemon CPU ${r.daemonCpuS?.toFixed(2)} s; jobs OK`,
+      `  ${k} parser thread(s): ${(r.ms / 1000).toFixed(2)} s, ${(messages / (r.ms / 1000)).toFixed(0)} msgs/s, daemon CPU ${r.cpu.daemon?.toFixed(2)} s; jobs OK`,
     );
   }
   return out;
