@@ -170,11 +170,20 @@ export async function smembers(redisUrl: string, key: string): Promise<string[]>
   }
 }
 
-/** UID -> flags of every message in the user's INBOX. */
-export async function inboxFlags(stack: Stack, user: string, password: string): Promise<Map<number, Set<string>>> {
+/** A plain-IMAP client of the test stack's Dovecot, logged in as `user` for `fn`, then logged out. */
+export async function withImap<T>(stack: Stack, user: string, password: string, fn: (client: ImapFlow) => Promise<T>): Promise<T> {
   const client = new ImapFlow({ host: '127.0.0.1', port: stack.dovecot.imapPort, secure: false, doSTARTTLS: false, auth: { user, pass: password }, logger: false });
   await client.connect();
   try {
+    return await fn(client);
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
+}
+
+/** UID -> flags of every message in the user's INBOX. */
+export async function inboxFlags(stack: Stack, user: string, password: string): Promise<Map<number, Set<string>>> {
+  return withImap(stack, user, password, async (client) => {
     const lock = await client.getMailboxLock('INBOX');
     try {
       const out = new Map<number, Set<string>>();
@@ -185,20 +194,14 @@ export async function inboxFlags(stack: Stack, user: string, password: string): 
     } finally {
       lock.release();
     }
-  } finally {
-    await client.logout().catch(() => client.close());
-  }
+  });
 }
 
 /** IMAP APPEND of many messages over one connection (a backlog in seconds, not minutes). */
 export async function appendAll(stack: Stack, user: string, password: string, raws: readonly string[]): Promise<void> {
-  const client = new ImapFlow({ host: '127.0.0.1', port: stack.dovecot.imapPort, secure: false, doSTARTTLS: false, auth: { user, pass: password }, logger: false });
-  await client.connect();
-  try {
+  await withImap(stack, user, password, async (client) => {
     for (const raw of raws) await client.append('INBOX', raw, []);
-  } finally {
-    await client.logout().catch(() => client.close());
-  }
+  });
 }
 
 export async function unseenCount(stack: Stack, user: string, password: string): Promise<number> {

@@ -2,13 +2,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { ImapFlow } from 'imapflow';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { EmailPayload } from '../../src/message/types.js';
 import type { TestTenant } from '../helpers/daemon.js';
-import { DaemonProcess, inboxFlags, jobsIn, uniqueId, unseenCount, writeConfig } from '../helpers/daemon.js';
+import { DaemonProcess, inboxFlags, jobsIn, uniqueId, unseenCount, withImap, writeConfig } from '../helpers/daemon.js';
 import type { HostileMessage } from '../helpers/hostile-messages.js';
 import { hostileMessages } from '../helpers/hostile-messages.js';
 import type { Stack } from '../helpers/stack.js';
@@ -47,11 +46,9 @@ async function appendBuffers(
   password: string,
   messages: readonly HostileMessage[],
 ): Promise<{ appended: Delivered[]; refused: { message: HostileMessage; error: string }[] }> {
-  const client = new ImapFlow({ host: '127.0.0.1', port: stack.dovecot.imapPort, secure: false, doSTARTTLS: false, auth: { user, pass: password }, logger: false });
-  await client.connect();
   const appended: Delivered[] = [];
   const refused: { message: HostileMessage; error: string }[] = [];
-  try {
+  await withImap(stack, user, password, async (client) => {
     for (const m of messages) {
       try {
         const res = await client.append('INBOX', m.raw, []);
@@ -61,9 +58,7 @@ async function appendBuffers(
         refused.push({ message: m, error: err instanceof Error ? err.message : String(err) });
       }
     }
-  } finally {
-    await client.logout().catch(() => client.close());
-  }
+  });
   return { appended, refused };
 }
 
