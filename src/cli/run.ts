@@ -1,6 +1,5 @@
 import type { CompiledConfig } from '../config/types.js';
 import { toError } from '../errors.js';
-import type { DaemonOptions } from '../ingest/daemon.js';
 import { Daemon } from '../ingest/daemon.js';
 import { createLogger } from '../observability/logger.js';
 import type { ExitCode } from './io.js';
@@ -18,13 +17,9 @@ export interface Signals {
  * `mail-ingest run`: the daemon until SIGTERM/SIGINT. The first signal drains (stop fetching,
  * finish in-flight messages, log out, close Redis) and exits 0; a second one exits at once.
  */
-export async function runCommand(
-  config: CompiledConfig,
-  signals: Signals,
-  options: DaemonOptions = {},
-): Promise<ExitCode> {
+export async function runCommand(config: CompiledConfig, signals: Signals): Promise<ExitCode> {
   const log = createLogger(config.log);
-  const daemon = new Daemon(config, log, options);
+  const daemon = new Daemon(config, log);
   try {
     await daemon.start();
   } catch (err) {
